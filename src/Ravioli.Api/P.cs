@@ -1,0 +1,1 @@
+namespace Ravioli.Api; public static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Ravioli.Core; public static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Ravioli.Store; public static class Placeholder {}
