@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using Ravioli.Cli;
+
+return await RavCli.RunAsync(args, CliEnvironment.FromProcess());

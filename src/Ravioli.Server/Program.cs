@@ -1,1 +1,30 @@
-var b = WebApplication.CreateBuilder(args); var a = b.Build(); a.Run();
+using Microsoft.Extensions.Options;
+using Ravioli.Api;
+using Ravioli.Server;
+
+var app = RavioliServer.Build(args);
+var options = app.Services.GetRequiredService<IOptions<RavioliApiOptions>>().Value;
+Bootstrap.Result boot;
+try
+{
+    boot = await Bootstrap.InitializeAsync(app.Services);
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync($"ravioli: cannot open the database: {e.GetBaseException().Message}");
+    await Console.Error.WriteLineAsync("Check --database (or the data directory's permissions) and start again.");
+    return 1;
+}
+
+await app.StartAsync();
+var api = RavioliServer.ListeningAddress(app).ToString().TrimEnd('/');
+var pidFile = Path.Combine(options.DataDirectory, "control-plane.pid");
+await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n");
+var password = boot.AdminPasswordSource == "RAVIOLI_ADMIN_PASSWORD"
+    ? "the admin password is RAVIOLI_ADMIN_PASSWORD"
+    : $"admin password in {boot.AdminPasswordSource}";
+Console.WriteLine($"Ravioli is up: API {api} ({password}; data in {options.DataDirectory}). Ctrl-C stops it.");
+
+await app.WaitForShutdownAsync();
+File.Delete(pidFile);
+return 0;

@@ -1,0 +1,250 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Ravioli.Api.Audit;
+using Ravioli.Api.Auth;
+using Ravioli.Api.Http;
+using Ravioli.Api.Secrets;
+using Ravioli.Core.Apps;
+using Ravioli.Core.Tenancy;
+using Ravioli.Store;
+using Ravioli.Store.Entities;
+
+namespace Ravioli.Api.Apis;
+
+public sealed record LifecycleData(IReadOnlyList<string>? Buildpacks, string? Stack);
+
+public sealed record Lifecycle(string? Type, LifecycleData? Data);
+
+public sealed record AppResource(
+    string Guid, DateTime CreatedAt, DateTime UpdatedAt, string Name, string State, Lifecycle Lifecycle,
+    AppRelationships Relationships, IReadOnlyDictionary<string, Link> Links);
+
+public sealed record AppRelationships(ToOne Space);
+
+public sealed record AppRelationshipsRequest(Relationship? Space);
+
+public sealed record CreateAppRequest(string? Name, AppRelationshipsRequest? Relationships, Dictionary<string, string>? EnvironmentVariables, Lifecycle? Lifecycle);
+
+public sealed record UpdateAppRequest(string? Name, Lifecycle? Lifecycle);
+
+public sealed record EnvironmentVariablesRequest(Dictionary<string, string?>? Var);
+
+public sealed record EnvironmentVariablesResource(IReadOnlyDictionary<string, string> Var, IReadOnlyDictionary<string, Link> Links);
+
+public static class AppsApi
+{
+    public const string DefaultStack = "ravioli-bookworm";
+
+    public static RouteGroupBuilder MapAppsApi(this RouteGroupBuilder v3)
+    {
+        var apps = v3.MapGroup("/apps").WithTags("Apps");
+        apps.MapGet("/", ListAsync);
+        apps.MapPost("/", CreateAsync).Accepts<CreateAppRequest>("application/json");
+        apps.MapGet("/{guid}", GetAsync);
+        apps.MapPatch("/{guid}", UpdateAsync).Accepts<UpdateAppRequest>("application/json");
+        apps.MapDelete("/{guid}", DeleteAsync);
+        apps.MapGet("/{guid}/environment_variables", GetEnvironmentAsync);
+        apps.MapPatch("/{guid}/environment_variables", UpdateEnvironmentAsync).Accepts<EnvironmentVariablesRequest>("application/json");
+        return v3;
+    }
+
+    private static AppResource Present(HttpRequest request, AppEntity a) => new(
+        a.Guid, a.CreatedAt, a.UpdatedAt, a.Name, a.State,
+        new Lifecycle(a.LifecycleType, new LifecycleData(JsonSerializer.Deserialize<List<string>>(a.Buildpacks) ?? [], a.Stack)),
+        new AppRelationships(ToOne.Of(a.SpaceGuid)),
+        new Dictionary<string, Link>
+        {
+            ["self"] = Urls.To(request, $"/v3/apps/{a.Guid}"),
+            ["space"] = Urls.To(request, $"/v3/spaces/{a.SpaceGuid}"),
+            ["environment_variables"] = Urls.To(request, $"/v3/apps/{a.Guid}/environment_variables"),
+        });
+
+    private static async Task<Ok<Page<AppResource>>> ListAsync(HttpRequest request, Caller caller, RavioliDb db, CancellationToken ct)
+    {
+        var query = ListQuery.Parse(request, "names", "guids", "space_guids", "organization_guids");
+        var source = Visible.Apps(db, caller).AsNoTracking();
+        if (query.Filter("names") is { } names)
+        {
+            source = source.Where(a => names.Contains(a.Name));
+        }
+        if (query.Filter("guids") is { } guids)
+        {
+            source = source.Where(a => guids.Contains(a.Guid));
+        }
+        if (query.Filter("space_guids") is { } spaces)
+        {
+            source = source.Where(a => spaces.Contains(a.SpaceGuid));
+        }
+        if (query.Filter("organization_guids") is { } orgs)
+        {
+            source = source.Where(a => orgs.Contains(a.Space!.OrganizationGuid));
+        }
+        return TypedResults.Ok(await Lists.PageAsync(source, query, request, a => Present(request, a), ct));
+    }
+
+    private static async Task<Created<AppResource>> CreateAsync(HttpRequest request, Caller caller, RavioliDb db, SecretBox secrets, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<CreateAppRequest>(request);
+        var errors = new FieldErrors();
+        errors.Check("name", Names.CheckResourceName(body.Name));
+        CheckLifecycle(body.Lifecycle, errors);
+        foreach (var name in body.EnvironmentVariables?.Keys ?? Enumerable.Empty<string>())
+        {
+            errors.Check($"environment_variables.{name}", Names.CheckEnvironmentVariableName(name));
+        }
+        errors.ThrowIfAny();
+        var space = await Visible.RelatedAsync(Visible.Spaces(db, caller), body.Relationships?.Space?.Data?.Guid, "relationships.space.data.guid", "space", ct);
+        Visible.Require(caller.IsSpaceDeveloper(space.Guid), $"You need the space_developer role in '{space.Name}' to create apps.");
+        var message = $"an app named '{body.Name}' already exists in space '{space.Name}'";
+        if (await db.Apps.AnyAsync(a => a.SpaceGuid == space.Guid && a.Name == body.Name, ct))
+        {
+            throw ApiProblem.Invalid("name", message);
+        }
+        await CheckAppQuotaAsync(db, space.OrganizationGuid, ct);
+        var app = new AppEntity
+        {
+            Name = body.Name!,
+            SpaceGuid = space.Guid,
+            State = AppStates.Stopped,
+            LifecycleType = "buildpack",
+            Buildpacks = JsonSerializer.Serialize(body.Lifecycle?.Data?.Buildpacks ?? []),
+            Stack = body.Lifecycle?.Data?.Stack ?? DefaultStack,
+            EnvironmentVariables = secrets.Seal(JsonSerializer.Serialize(body.EnvironmentVariables ?? [])),
+        };
+        db.Apps.Add(app);
+        AuditLog.Record(db, caller, "audit.app.create", new("app", app.Guid, app.Name), space.OrganizationGuid, space.Guid,
+            new { name = app.Name, environment_variable_names = body.EnvironmentVariables?.Keys.Order().ToList() ?? [] });
+        await OrganizationsApi.SaveUniqueAsync(db, "name", message, ct);
+        app.Space = space;
+        return TypedResults.Created($"/v3/apps/{app.Guid}", Present(request, app));
+    }
+
+    private static async Task CheckAppQuotaAsync(RavioliDb db, string organizationGuid, CancellationToken ct)
+    {
+        var quota = await db.Organizations.Where(o => o.Guid == organizationGuid).Select(o => o.Quota).FirstOrDefaultAsync(ct);
+        if (quota?.TotalApps is { } limit && await db.Apps.CountAsync(a => a.Space!.OrganizationGuid == organizationGuid, ct) >= limit)
+        {
+            throw ApiProblem.Unprocessable($"The organization's quota '{quota.Name}' allows {limit} apps and they are all in use. Delete an app or ask an admin for a larger quota.");
+        }
+    }
+
+    private static void CheckLifecycle(Lifecycle? lifecycle, FieldErrors errors)
+    {
+        if (lifecycle is null)
+        {
+            return;
+        }
+        if (lifecycle.Type is not null and not "buildpack")
+        {
+            errors.Add("lifecycle.type", "only 'buildpack' is supported");
+        }
+        var buildpacks = lifecycle.Data?.Buildpacks ?? [];
+        for (var i = 0; i < buildpacks.Count; i++)
+        {
+            errors.Check($"lifecycle.data.buildpacks[{i}]", Names.CheckResourceName(buildpacks[i]));
+        }
+        if (lifecycle.Data?.Stack is { } stack)
+        {
+            errors.Check("lifecycle.data.stack", Names.CheckResourceName(stack));
+        }
+    }
+
+    private static async Task<Ok<AppResource>> GetAsync(string guid, HttpRequest request, Caller caller, RavioliDb db, CancellationToken ct) =>
+        TypedResults.Ok(Present(request, await Visible.AppAsync(db, caller, guid, ct)));
+
+    private static async Task<Ok<AppResource>> UpdateAsync(string guid, HttpRequest request, Caller caller, RavioliDb db, CancellationToken ct)
+    {
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        var body = await JsonBody.ReadAsync<UpdateAppRequest>(request);
+        Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), $"You need the space_developer role in '{app.Space!.Name}' to change apps.");
+        var errors = new FieldErrors();
+        if (body.Name is not null)
+        {
+            errors.Check("name", Names.CheckResourceName(body.Name));
+        }
+        CheckLifecycle(body.Lifecycle, errors);
+        errors.ThrowIfAny();
+        var message = $"an app named '{body.Name}' already exists in space '{app.Space!.Name}'";
+        if (body.Name is not null && body.Name != app.Name && await db.Apps.AnyAsync(a => a.SpaceGuid == app.SpaceGuid && a.Name == body.Name, ct))
+        {
+            throw ApiProblem.Invalid("name", message);
+        }
+        app.Name = body.Name ?? app.Name;
+        if (body.Lifecycle?.Data?.Buildpacks is { } buildpacks)
+        {
+            app.Buildpacks = JsonSerializer.Serialize(buildpacks);
+        }
+        app.Stack = body.Lifecycle?.Data?.Stack ?? app.Stack;
+        AuditLog.Record(db, caller, "audit.app.update", new("app", app.Guid, app.Name), app.Space.OrganizationGuid, app.SpaceGuid, body);
+        await OrganizationsApi.SaveUniqueAsync(db, "name", message, ct);
+        return TypedResults.Ok(Present(request, app));
+    }
+
+    private static async Task<NoContent> DeleteAsync(string guid, Caller caller, RavioliDb db, CancellationToken ct)
+    {
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), $"You need the space_developer role in '{app.Space!.Name}' to delete apps.");
+        db.Apps.Remove(app);
+        AuditLog.Record(db, caller, "audit.app.delete-request", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<EnvironmentVariablesResource>> GetEnvironmentAsync(
+        string guid, HttpRequest request, Caller caller, RavioliDb db, SecretBox secrets, CancellationToken ct)
+    {
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), "Only space developers may read an app's environment variables: they often hold secrets.");
+        return TypedResults.Ok(PresentEnvironment(request, app, ReadEnvironment(secrets, app)));
+    }
+
+    private static async Task<Ok<EnvironmentVariablesResource>> UpdateEnvironmentAsync(
+        string guid, HttpRequest request, Caller caller, RavioliDb db, SecretBox secrets, CancellationToken ct)
+    {
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        var body = await JsonBody.ReadAsync<EnvironmentVariablesRequest>(request);
+        Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), $"You need the space_developer role in '{app.Space!.Name}' to change environment variables.");
+        if (body.Var is null)
+        {
+            throw ApiProblem.Invalid("var", "is required: an object of NAME: \"value\" (or null to remove)");
+        }
+        var errors = new FieldErrors();
+        foreach (var name in body.Var.Keys)
+        {
+            errors.Check($"var.{name}", Names.CheckEnvironmentVariableName(name));
+        }
+        errors.ThrowIfAny();
+        var env = ReadEnvironment(secrets, app);
+        foreach (var (name, value) in body.Var)
+        {
+            if (value is null)
+            {
+                env.Remove(name);
+            }
+            else
+            {
+                env[name] = value;
+            }
+        }
+        app.EnvironmentVariables = secrets.Seal(JsonSerializer.Serialize(env));
+        // Names only: values are secrets.
+        AuditLog.Record(db, caller, "audit.app.update", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid,
+            new { environment_variables_changed = body.Var.Keys.Order().ToList() });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(PresentEnvironment(request, app, env));
+    }
+
+    private static Dictionary<string, string> ReadEnvironment(SecretBox secrets, AppEntity app) =>
+        app.EnvironmentVariables.Length == 0 ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Open(app.EnvironmentVariables)) ?? [];
+
+    private static EnvironmentVariablesResource PresentEnvironment(HttpRequest request, AppEntity app, Dictionary<string, string> env) =>
+        new(env, new Dictionary<string, Link>
+        {
+            ["self"] = Urls.To(request, $"/v3/apps/{app.Guid}/environment_variables"),
+            ["app"] = Urls.To(request, $"/v3/apps/{app.Guid}"),
+        });
+}

@@ -1,0 +1,53 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Ravioli.Api.Http;
+using Ravioli.Store;
+
+namespace Ravioli.Api.Apis;
+
+public static class RootApi
+{
+    public static string Version { get; } =
+        typeof(RootApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", (HttpRequest request, IOptions<RavioliApiOptions> options) => TypedResults.Ok(new
+        {
+            links = new Dictionary<string, Link>
+            {
+                ["self"] = Urls.To(request, "/"),
+                ["cloud_controller_v3"] = Urls.To(request, "/v3"),
+                ["login"] = Urls.To(request, "/"),
+                ["uaa"] = Urls.To(request, "/"),
+                ["openapi"] = Urls.To(request, "/openapi/v1.json"),
+            },
+            ravioli = new
+            {
+                version = Version,
+                api_version = "3",
+                apps_domain = options.Value.AppsDomain,
+                token_endpoint = Urls.Base(request) + "/oauth/token",
+            },
+        })).WithTags("Platform").AllowAnonymous();
+
+        app.MapGet("/v3", (HttpRequest request) => TypedResults.Ok(new
+        {
+            links = new[] { "organizations", "spaces", "users", "roles", "organization_quotas", "apps", "audit_events" }
+                .ToDictionary(name => name, name => Urls.To(request, $"/v3/{name}")),
+        })).WithTags("Platform").AllowAnonymous();
+
+        app.MapGet("/healthz", async (RavioliDb db, CancellationToken ct) =>
+        {
+            var pending = await db.Database.GetPendingMigrationsAsync(ct);
+            return pending.Any()
+                ? Results.Problem(statusCode: 503, title: "Not ready", detail: "Database migrations are still being applied.")
+                : Results.Ok(new { status = "ok" });
+        }).WithTags("Platform").AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Ravioli.Store;
+
+namespace Ravioli.Api.Http;
+
+/// <summary>Turns every exception into a problem response; clients never see a stack trace.</summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = Classify(exception);
+        if (problem.Status >= 500 && problem.Kind == "internal")
+        {
+            LogUnhandled(logger, context.Request.Method, context.Request.Path, exception);
+        }
+        await ProblemWriter.WriteAsync(problems, context, problem);
+        return true;
+    }
+
+    internal static ApiProblem Classify(Exception exception) => exception switch
+    {
+        ApiProblem p => p,
+        BadHttpRequestException { StatusCode: 413 } => new ApiProblem(413, "payload-too-large", "Payload too large", "The request body is too large."),
+        BadHttpRequestException b => ApiProblem.BadRequest(b.Message),
+        DbUpdateConcurrencyException => ApiProblem.Conflict("The resource was changed or deleted by another request while this one ran. Fetch it again and retry."),
+        _ when StoreSetup.IsUniqueViolation(exception) => ApiProblem.Unprocessable("A resource with that name already exists here."),
+        _ when StoreSetup.IsForeignKeyViolation(exception) => ApiProblem.Unprocessable("A resource this request refers to was deleted meanwhile."),
+        _ when StoreSetup.IsUnavailable(exception) => ApiProblem.Unavailable("The platform database is unavailable right now. Retry in a few seconds; nothing was changed."),
+        OperationCanceledException => new ApiProblem(499, "cancelled", "Request cancelled", "The request was cancelled."),
+        _ => new ApiProblem(500, "internal", "Internal error", "The platform hit an unexpected error. The request may be retried; the operator can find details in the server log."),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, Exception exception);
+}
+
+internal static class ProblemWriter
+{
+    public const string TypePrefix = "urn:ravioli:problem:";
+
+    public static async Task WriteAsync(IProblemDetailsService problems, HttpContext context, ApiProblem problem)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+        context.Response.Clear();
+        context.Response.StatusCode = problem.Status;
+        foreach (var (name, value) in problem.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+        var details = new ProblemDetails
+        {
+            Status = problem.Status,
+            Type = TypePrefix + problem.Kind,
+            Title = problem.Title,
+            Detail = problem.Message,
+        };
+        if (problem.Errors is not null)
+        {
+            details.Extensions["errors"] = problem.Errors;
+        }
+        foreach (var (key, value) in problem.Extensions)
+        {
+            details.Extensions[key] = value;
+        }
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details });
+    }
+
+    /// <summary>Bodiless error statuses (unknown route, wrong method) get a problem body too, never HTML or nothing.</summary>
+    public static void Describe(ProblemDetailsContext context)
+    {
+        var details = context.ProblemDetails;
+        if (details.Type is null || details.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
+        {
+            (details.Type, details.Detail) = details.Status switch
+            {
+                404 => (TypePrefix + "not-found", details.Detail ?? $"There is no endpoint at {context.HttpContext.Request.Path}. See GET / and /openapi/v1.json for what exists."),
+                405 => (TypePrefix + "method-not-allowed", details.Detail ?? $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}."),
+                401 => (TypePrefix + "unauthenticated", details.Detail ?? "Send 'Authorization: Bearer <token>'; get a token from POST /oauth/token."),
+                415 => (TypePrefix + "unsupported-media-type", details.Detail ?? $"Send the body as JSON with 'Content-Type: application/json' (got '{context.HttpContext.Request.ContentType ?? "none"}')."),
+                _ => (TypePrefix + "error", details.Detail),
+            };
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace Ravioli.Api; public static class Placeholder {}

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Ravioli.Api.Apis;
+using Ravioli.Api.Auth;
+using Ravioli.Api.Http;
+using Ravioli.Api.Secrets;
+using Ravioli.Store;
+
+namespace Ravioli.Api;
+
+/// <summary>Registers and maps the control plane API; the server project composes it with the rest.</summary>
+public static class RavioliApiSetup
+{
+    public static IServiceCollection AddRavioliApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RavioliApiOptions>()
+            .Bind(configuration.GetSection(RavioliApiOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDbContext<RavioliDb>((sp, o) => StoreSetup.Configure(o, ConnectionString(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value)));
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(sp => SecretBox.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemWriter.Describe);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonBody.Options.PropertyNamingPolicy;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        services.AddAuthentication(BearerHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddOpenApi();
+        return services;
+    }
+
+    public static string ConnectionString(RavioliApiOptions options) =>
+        string.IsNullOrWhiteSpace(options.Database) ? StoreSetup.SqliteConnection(options.DataDirectory) : options.Database;
+
+    public static WebApplication MapRavioliApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapRootApi();
+        app.MapTokenApi();
+        var v3 = app.MapGroup("/v3").RequireAuthorization();
+        v3.MapOrganizationsApi()
+            .MapSpacesApi()
+            .MapUsersApi()
+            .MapRolesApi()
+            .MapQuotasApi()
+            .MapAppsApi()
+            .MapAuditEventsApi();
+        return app;
+    }
+}

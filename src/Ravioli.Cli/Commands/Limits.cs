@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace Ravioli.Cli.Commands;
+
+/// <summary>Parses and prints quota limits; null always means unlimited, as in the API.</summary>
+internal static class Limits
+{
+    /// <summary>Megabytes from "512M", "2G", "1T", "1024" (MB); null for "-1" or "unlimited".</summary>
+    public static long? ParseMemory(string text, string option)
+    {
+        var value = text.Trim();
+        if (IsUnlimited(value))
+        {
+            return null;
+        }
+
+        var upper = value.ToUpperInvariant();
+        if (upper.EndsWith('B'))
+        {
+            upper = upper[..^1];
+        }
+
+        var factor = 1L;
+        if (upper.Length > 0 && char.IsLetter(upper[^1]))
+        {
+            factor = upper[^1] switch
+            {
+                'M' => 1L,
+                'G' => 1024L,
+                'T' => 1024L * 1024L,
+                _ => 0L,
+            };
+            upper = upper[..^1];
+        }
+
+        if (factor == 0
+            || !long.TryParse(upper, NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
+            || amount > long.MaxValue / factor)
+        {
+            throw new CliException($"Invalid memory '{text}' for {option}. Use megabytes (1024) or a size such as 512M or 2G, or 'unlimited'.");
+        }
+
+        return amount * factor;
+    }
+
+    /// <summary>A count such as "10"; null for "-1" or "unlimited".</summary>
+    public static long? ParseCount(string text, string option)
+    {
+        var value = text.Trim();
+        if (IsUnlimited(value))
+        {
+            return null;
+        }
+
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : throw new CliException($"Invalid number '{text}' for {option}. Use a whole number of at least 0, or 'unlimited'.");
+    }
+
+    public static string FormatMemory(long? megabytes) => megabytes switch
+    {
+        null => "unlimited",
+        >= 1024 and var mb when mb % 1024 == 0 => $"{(mb / 1024).ToString(CultureInfo.InvariantCulture)}G",
+        var mb => $"{mb.Value.ToString(CultureInfo.InvariantCulture)}M",
+    };
+
+    public static string FormatCount(long? count) => count?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";
+
+    private static bool IsUnlimited(string value)
+        => value == "-1" || value.Equals("unlimited", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Ravioli.Cli.Commands;
+using Ravioli.Cli.Commands.Apps;
+using Ravioli.Cli.Commands.Events;
+using Ravioli.Cli.Commands.Orgs;
+using Ravioli.Cli.Commands.Platform;
+using Ravioli.Cli.Commands.Quotas;
+using Ravioli.Cli.Commands.Roles;
+using Ravioli.Cli.Commands.Session;
+using Ravioli.Cli.Commands.Spaces;
+using Ravioli.Cli.Commands.Users;
+
+namespace Ravioli.Cli;
+
+/// <summary>The <c>rav</c> command line as a method, so tests can run it in-process with captured output.</summary>
+public static class RavCli
+{
+    public static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(env);
+
+        using var session = new CliSession(env);
+        var root = BuildRoot(session);
+
+        // No response files: "@path" is how `rav curl -d @body.json` names a body file, as in curl.
+        var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
+        var invocation = new InvocationConfiguration { Output = env.Out, Error = env.Err };
+        return await root.Parse(args, parsing).InvokeAsync(invocation, cancellationToken);
+    }
+
+    private static Command BuildRoot(CliSession session)
+    {
+        RavCommand[] commands =
+        [
+            new ApiCommand(session),
+            new LoginCommand(session),
+            new LogoutCommand(session),
+            new TargetCommand(session),
+            new OrgsCommand(session),
+            new OrgCommand(session),
+            new CreateOrgCommand(session),
+            new DeleteOrgCommand(session),
+            new SpacesCommand(session),
+            new CreateSpaceCommand(session),
+            new DeleteSpaceCommand(session),
+            new CreateUserCommand(session),
+            new DeleteUserCommand(session),
+            new SetOrgRoleCommand(session),
+            new UnsetOrgRoleCommand(session),
+            new SetSpaceRoleCommand(session),
+            new UnsetSpaceRoleCommand(session),
+            new OrgUsersCommand(session),
+            new SpaceUsersCommand(session),
+            new QuotasCommand(session),
+            new CreateQuotaCommand(session),
+            new UpdateQuotaCommand(session),
+            new SetQuotaCommand(session),
+            new AppsCommand(session),
+            new EventsCommand(session),
+            new CurlCommand(session),
+            new VersionCommand(session),
+        ];
+
+        // A plain Command rather than RootCommand: RootCommand names itself after the host process,
+        // which is "dotnet" or "testhost" when rav runs in-process, and help must always say "rav".
+        var root = new Command("rav", "rav: the command-line client of the Ravioli platform. Start with 'rav login -a URL -u USER'.")
+        {
+            Options = { new HelpOption { Recursive = true }, new VersionOption() },
+        };
+        foreach (var command in commands)
+        {
+            root.Subcommands.Add(command.Command);
+        }
+
+        return root;
+    }
+}

@@ -1,0 +1,45 @@
+using Ravioli.Cli.Http;
+using Ravioli.Cli.Model;
+
+namespace Ravioli.Cli;
+
+/// <summary>Turns the names users type into resources, with a "not found" message that says where to look.</summary>
+internal sealed class Resolver(ApiClient api)
+{
+    public async Task<OrganizationResource?> FindOrgAsync(string name, CancellationToken cancellationToken)
+        => await FindAsync<OrganizationResource>($"/v3/organizations?names={Escape(name)}", cancellationToken);
+
+    public async Task<OrganizationResource> OrgAsync(string name, CancellationToken cancellationToken)
+        => await FindOrgAsync(name, cancellationToken)
+            ?? throw new CliException($"Organization '{name}' not found. Run 'rav orgs' to see the ones you can use.");
+
+    public async Task<SpaceResource?> FindSpaceAsync(string orgGuid, string name, CancellationToken cancellationToken)
+        => await FindAsync<SpaceResource>($"/v3/spaces?names={Escape(name)}&organization_guids={Escape(orgGuid)}", cancellationToken);
+
+    public async Task<SpaceResource> SpaceAsync(string orgGuid, string orgName, string name, CancellationToken cancellationToken)
+        => await FindSpaceAsync(orgGuid, name, cancellationToken)
+            ?? throw new CliException($"Space '{name}' not found in org '{orgName}'. Run 'rav spaces' to see the ones you can use.");
+
+    public async Task<UserResource?> FindUserAsync(string username, CancellationToken cancellationToken)
+        => await FindAsync<UserResource>($"/v3/users?usernames={Escape(username)}", cancellationToken);
+
+    public async Task<UserResource> UserAsync(string username, CancellationToken cancellationToken)
+        => await FindUserAsync(username, cancellationToken)
+            ?? throw new CliException($"User '{username}' not found. Check the name, or create the user with 'rav create-user'.");
+
+    public async Task<QuotaResource?> FindQuotaAsync(string name, CancellationToken cancellationToken)
+        => await FindAsync<QuotaResource>($"/v3/organization_quotas?names={Escape(name)}", cancellationToken);
+
+    public async Task<QuotaResource> QuotaAsync(string name, CancellationToken cancellationToken)
+        => await FindQuotaAsync(name, cancellationToken)
+            ?? throw new CliException($"Quota '{name}' not found. Run 'rav quotas' to see the ones you can use.");
+
+    public static string Escape(string value) => Uri.EscapeDataString(value);
+
+    private async Task<T?> FindAsync<T>(string path, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        var list = await api.ListAsync(path, cancellationToken);
+        return list.Resources.Count == 0 ? null : Json.Resource<T>(list.Resources[0]);
+    }
+}

@@ -1,1 +1,0 @@
-namespace Ravioli.Core; public static class Placeholder {}

@@ -1,0 +1,70 @@
+using System.Net;
+using Ravioli.Api;
+
+namespace Ravioli.Server;
+
+/// <summary>The control plane's composition root: configuration from the command line, Kestrel, the API.</summary>
+public static class RavioliServer
+{
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
+    {
+        ["--data-dir"] = "Ravioli:DataDirectory",
+        ["--api-port"] = "Ravioli:ApiPort",
+        ["--listen"] = "Ravioli:ListenAddress",
+        ["--router-port"] = "Ravioli:RouterPort",
+        ["--apps-domain"] = "Ravioli:AppsDomain",
+        ["--database"] = "Ravioli:Database",
+    };
+
+    public static string DefaultDataDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ravioli");
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ravioli:DataDirectory"] = DefaultDataDirectory,
+            ["Ravioli:AdminPassword"] = Environment.GetEnvironmentVariable("RAVIOLI_ADMIN_PASSWORD") ?? "",
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            // Data protection is registered by the authentication stack but protects nothing of ours.
+            ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        });
+        builder.Configuration.AddEnvironmentVariables("RAVIOLI__");
+        builder.Configuration.AddCommandLine(args, Switches.ToDictionary());
+        configure?.Invoke(builder);
+
+        var dataDirectory = Path.GetFullPath(builder.Configuration["Ravioli:DataDirectory"]!);
+        builder.Configuration["Ravioli:DataDirectory"] = dataDirectory;
+        Directory.CreateDirectory(dataDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var port = builder.Configuration.GetValue("Ravioli:ApiPort", 8080);
+        var address = IPAddress.Parse(builder.Configuration["Ravioli:ListenAddress"] ?? "127.0.0.1");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(address, port);
+            k.AddServerHeader = false;
+            // JSON bodies are capped at 1 MiB by the API itself; this is the outer fence for everything else.
+            k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
+        });
+        builder.Services.AddRavioliApi(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapRavioliApi();
+        return app;
+    }
+
+    public static Uri ListeningAddress(WebApplication app)
+    {
+        var server = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+        var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First());
+    }
+}

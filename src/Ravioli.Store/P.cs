@@ -1,1 +1,0 @@
-namespace Ravioli.Store; public static class Placeholder {}

@@ -1,0 +1,121 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Npgsql;
+
+namespace Ravioli.Store;
+
+/// <summary>Which engine a connection string names, and how to configure EF Core for it.</summary>
+public static class StoreSetup
+{
+    public static bool IsPostgres(string connection) =>
+        connection.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+        || connection.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+        || connection.Contains("Host=", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Accepts a libpq URI (postgresql://user:pass@host:port/db) or an Npgsql key=value string.</summary>
+    public static string NormalizePostgres(string connection)
+    {
+        if (!connection.Contains("://", StringComparison.Ordinal))
+        {
+            return connection;
+        }
+        var uri = new Uri(connection);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.Port > 0 ? uri.Port : 5432,
+            Database = uri.AbsolutePath.Trim('/'),
+        };
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+        return builder.ConnectionString;
+    }
+
+    public static string SqliteConnection(string dataDirectory) =>
+        new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDirectory, "ravioli.db"),
+            // Writers wait for each other instead of failing at once with "database is locked".
+            DefaultTimeout = 30,
+            Pooling = true,
+        }.ToString();
+
+    public static void Configure(DbContextOptionsBuilder options, string connection)
+    {
+        if (IsPostgres(connection))
+        {
+            options.UseNpgsql(NormalizePostgres(connection));
+        }
+        else
+        {
+            options.UseSqlite(connection);
+        }
+        // Migrations are written by hand (no design-time tooling here), so there is no model snapshot to compare with.
+        options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>Applies every migration not yet applied; with SQLite also switches the file to WAL so readers never block the writer.</summary>
+    public static async Task MigrateAsync(RavioliDb db, string? targetMigration = null, CancellationToken ct = default)
+    {
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        await migrator.MigrateAsync(targetMigration, ct);
+    }
+
+    /// <summary>A unique index said no: the caller turns this into a 422 "already exists", never a 500.</summary>
+    public static bool IsUniqueViolation(Exception e) => Inner(e) switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    /// <summary>A foreign key said no (the parent vanished concurrently).</summary>
+    public static bool IsForeignKeyViolation(Exception e) => Inner(e) switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode == 787,
+        PostgresException p => p.SqlState == PostgresErrorCodes.ForeignKeyViolation,
+        _ => false,
+    };
+
+    /// <summary>The database cannot be reached or is locked: the API answers 503 and the client retries.</summary>
+    public static bool IsUnavailable(Exception e) => Inner(e) switch
+    {
+        SqliteException s => s.SqliteErrorCode is 5 or 6 or 10 or 13 or 14,
+        NpgsqlException n => n is not PostgresException || n.IsTransient,
+        DbException => false,
+        TimeoutException => true,
+        _ => false,
+    };
+
+    private static Exception Inner(Exception e)
+    {
+        var current = e;
+        while (current is not DbException && current.InnerException is not null)
+        {
+            current = current.InnerException;
+        }
+        return current;
+    }
+}

@@ -1,0 +1,78 @@
+using Ravioli.Cli.Tests.Support;
+
+namespace Ravioli.Cli.Tests;
+
+public sealed class HelpTests
+{
+    public static TheoryData<string> Commands { get; } =
+    [
+        "api", "login", "logout", "target",
+        "orgs", "org", "create-org", "delete-org",
+        "spaces", "create-space", "delete-space",
+        "create-user", "delete-user",
+        "set-org-role", "unset-org-role", "set-space-role", "unset-space-role", "org-users", "space-users",
+        "quotas", "create-quota", "update-quota", "set-quota",
+        "apps", "events", "curl", "version",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Help_ForEveryCommand_ExitsZeroAndShowsItsUsage(string command)
+    {
+        using var rav = new Rav();
+
+        var result = await rav.RunAsync(command, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"rav {command}", result.Out);
+        Assert.Contains("--json", result.Out);
+        Assert.False(File.Exists(rav.ConfigPath));
+    }
+
+    [Fact]
+    public async Task Help_ForRav_ListsEveryCommand()
+    {
+        using var rav = new Rav();
+
+        var result = await rav.RunAsync("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (var command in Commands)
+        {
+            Assert.Matches($@"(?m)^\s+{command}\b", result.Out);
+        }
+    }
+
+    [Fact]
+    public async Task UnknownCommand_ExitsOne()
+    {
+        using var rav = new Rav();
+
+        var result = await rav.RunAsync("push-everything");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("push-everything", result.Err);
+    }
+
+    [Fact]
+    public async Task MissingArgument_ExitsOneNamingIt()
+    {
+        using var rav = new Rav();
+
+        var result = await rav.RunAsync("create-org");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("create-org", result.Err);
+    }
+
+    [Fact]
+    public async Task Version_WithoutAnApi_PrintsOnlyTheCliVersion()
+    {
+        using var rav = new Rav();
+
+        var result = await rav.OkAsync("version");
+
+        Assert.Matches(@"^rav version \d+\.\d+", result.Out);
+        Assert.DoesNotContain("API", result.Out);
+    }
+}

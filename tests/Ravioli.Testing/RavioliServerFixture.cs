@@ -1,0 +1,120 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Ravioli.Api;
+using Ravioli.Server;
+using Xunit;
+
+namespace Ravioli.Testing;
+
+/// <summary>
+/// A real control plane on 127.0.0.1 with a random port and a throwaway data directory. With
+/// RAVIOLI_TEST_POSTGRES set (test.sh does), it runs on a fresh PostgreSQL database instead of SQLite.
+/// </summary>
+public class RavioliServerFixture : IAsyncLifetime
+{
+    public const string AdminPasswordValue = "admin-password-for-tests";
+    private WebApplication? _app;
+    private string? _postgresDatabase;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "ravioli-test-" + Guid.NewGuid().ToString("N")[..12]);
+    public string BaseUrl { get; private set; } = "";
+    public string AdminPassword => AdminPasswordValue;
+    public ManualTimeProvider Time { get; } = new();
+    public IServiceProvider Services => _app!.Services;
+    public bool OnPostgres => _postgresDatabase is not null;
+
+    /// <summary>The PostgreSQL server tests run against, or null for SQLite.</summary>
+    public static string? PostgresServer => Environment.GetEnvironmentVariable("RAVIOLI_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
+
+    public virtual async Task InitializeAsync()
+    {
+        var args = new List<string> { "--data-dir", DataDirectory, "--api-port", "0" };
+        if (PostgresServer is { } server)
+        {
+            _postgresDatabase = await CreatePostgresDatabaseAsync(server);
+            args.AddRange(["--database", new NpgsqlConnectionStringBuilder(server) { Database = _postgresDatabase }.ConnectionString]);
+        }
+        _app = RavioliServer.Build([.. args], builder =>
+        {
+            builder.Configuration["Ravioli:AdminPassword"] = AdminPasswordValue;
+            // Hashing cost is not what these tests are about; production keeps 600,000.
+            builder.Configuration["Ravioli:PasswordIterations"] = "1000";
+            builder.Services.AddSingleton<TimeProvider>(Time);
+            Configure(builder);
+        });
+        await Bootstrap.InitializeAsync(_app.Services);
+        await _app.StartAsync();
+        BaseUrl = RavioliServer.ListeningAddress(_app).ToString().TrimEnd('/');
+    }
+
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        NpgsqlConnection.ClearAllPools();
+        if (_postgresDatabase is not null)
+        {
+            await using var admin = new NpgsqlConnection(PostgresServer);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    public static async Task<string> CreatePostgresDatabaseAsync(string server)
+    {
+        var name = "ravioli_test_" + Guid.NewGuid().ToString("N")[..12];
+        await using var admin = new NpgsqlConnection(server);
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+        await create.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    public HttpClient Anonymous() => new() { BaseAddress = new Uri(BaseUrl) };
+
+    public async Task<HttpClient> AdminClientAsync() => await LoginAsync("admin", AdminPasswordValue);
+
+    public async Task<HttpClient> LoginAsync(string username, string password)
+    {
+        var tokens = await TokensAsync(username, password);
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("access_token").GetString());
+        return client;
+    }
+
+    public async Task<JsonElement> TokensAsync(string username, string password)
+    {
+        using var anonymous = Anonymous();
+        using var response = await anonymous.PostAsync("/oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password",
+            ["username"] = username,
+            ["password"] = password,
+        }));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"login as {username} failed: {(int)response.StatusCode} {body}");
+        }
+        return body;
+    }
+}
