@@ -55,14 +55,22 @@ public class RavioliServerFixture : IAsyncLifetime
     {
     }
 
-    public virtual async Task DisposeAsync()
+    /// <summary>Stops the server but keeps its data, e.g. to inspect the files it leaves behind.</summary>
+    public async Task StopAsync()
     {
         if (_app is not null)
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+            _app = null;
         }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         NpgsqlConnection.ClearAllPools();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await StopAsync();
         if (_postgresDatabase is not null)
         {
             await using var admin = new NpgsqlConnection(PostgresServer);
