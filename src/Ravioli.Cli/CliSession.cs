@@ -37,6 +37,13 @@ internal sealed class CliSession : IDisposable
 
     public async Task LoadAsync(CancellationToken cancellationToken) => Config = await _store.LoadAsync(cancellationToken);
 
+    /// <summary>Reads the config again, for when another rav process may have changed it meanwhile.</summary>
+    public async Task<CliConfig> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken);
+        return Config;
+    }
+
     public async Task SaveAsync(CliConfig config, CancellationToken cancellationToken)
     {
         Config = config;

@@ -41,6 +41,26 @@ public sealed class SessionTests(RavioliServerFixture server) : IClassFixture<Ra
     }
 
     [Fact]
+    public async Task Login_AfterTooManyFailures_SaysWhenToTryAgain()
+    {
+        using var admin = new Rav(server);
+        await admin.LoginAsAdminAsync();
+        var username = Names.Unique("locked");
+        await admin.OkAsync("create-user", username, "right-password-1");
+        using var rav = new Rav(server);
+        for (var i = 0; i < 5; i++)
+        {
+            await rav.RunAsync("login", "-a", server.BaseUrl, "-u", username, "-p", "wrong-password-1");
+        }
+
+        var result = await rav.RunAsync("login", "-a", server.BaseUrl, "-u", username, "-p", "right-password-1");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Try again in", result.Err);
+        Assert.DoesNotContain("Login failed", result.Err);
+    }
+
+    [Fact]
     public async Task Login_PasswordFromRavPasswordVariable_LogsIn()
     {
         using var rav = new Rav(server);
@@ -193,6 +213,23 @@ public sealed class SessionTests(RavioliServerFixture server) : IClassFixture<Ra
 
         Assert.Contains("Getting orgs as admin...", result.Out);
         Assert.NotEqual(oldAccess, rav.ReadConfig()["access_token"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RefreshRacedByAnotherRavProcess_UsesTheTokensThatProcessSaved()
+    {
+        using var other = new Rav(server);
+        await other.LoginAsAdminAsync();
+        var config = other.ReadConfig();
+        config["access_token"] = Tokens.WithExpiry(config["access_token"]!.GetValue<string>(), DateTimeOffset.UtcNow.AddHours(-1));
+        other.WriteConfig(config);
+        using var handler = new RacingRefreshHandler(() => other.OkAsync("orgs"));
+        using var rav = new Rav(server, handler, other.Home);
+
+        var result = await rav.RunAsync("orgs");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(config["refresh_token"]!.GetValue<string>(), rav.ReadConfig()["refresh_token"]!.GetValue<string>());
     }
 
     [Fact]

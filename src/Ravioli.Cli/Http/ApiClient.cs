@@ -253,6 +253,15 @@ internal sealed class ApiClient : IDisposable
         }
         catch (ApiException e) when (e.Status is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
+            // Refresh tokens are single-use, so two rav processes refreshing at once (a script running
+            // commands in parallel) race, and the loser's token is already spent. The winner saved a
+            // fresh pair to the same config; use that instead of logging the user out.
+            var onDisk = await _session.ReloadAsync(cancellationToken);
+            if (onDisk.RefreshToken is not null && onDisk.RefreshToken != config.RefreshToken && onDisk.ApiUrl == config.ApiUrl)
+            {
+                return;
+            }
+
             throw new CliException(SessionExpiredMessage, e);
         }
 

@@ -78,7 +78,8 @@ internal sealed class ApiException : CliException
             HttpStatusCode.Forbidden => "Your role does not allow this; ask an org manager or an admin.",
             HttpStatusCode.NotFound => "It does not exist or you may not see it; check the name and 'rav target'.",
             HttpStatusCode.Conflict => "It changed while you were working on it; run the command again.",
-            HttpStatusCode.TooManyRequests => RetryAfterHint(headers),
+            // The server's own 429 detail already says when to retry; only a bare 429 needs the header read out.
+            HttpStatusCode.TooManyRequests => problem?.Detail is null ? RetryAfterHint(headers) : null,
             >= HttpStatusCode.InternalServerError => "The platform failed; try again, and check its logs if it keeps failing.",
             _ => null,
         };

@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Ravioli.Cli.Http;
 
@@ -44,7 +43,8 @@ internal static class Json
 
     public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Options);
 
-    public static JsonElement ToElement(JsonNode? node) => JsonSerializer.SerializeToElement(node, Options);
+    /// <summary>JSON <c>null</c>: what <c>--json</c> prints when there is no resource, e.g. deleting one already gone.</summary>
+    public static JsonElement Null { get; } = JsonSerializer.SerializeToElement<object?>(null);
 
     public static JsonElement Array(IEnumerable<JsonElement> items) => JsonSerializer.SerializeToElement(items.ToList(), Options);
 

@@ -22,13 +22,14 @@ internal sealed class Rav : IDisposable
     private readonly RavioliServerFixture? _server;
     private readonly string _root = Directory.CreateTempSubdirectory("rav-cli-test-").FullName;
 
-    public Rav(RavioliServerFixture? server = null, HttpMessageHandler? handler = null)
+    /// <param name="home">Another Rav's config directory, to act as a second rav process of the same user.</param>
+    public Rav(RavioliServerFixture? server = null, HttpMessageHandler? handler = null, string? home = null)
     {
         _server = server;
         Handler = handler;
 
         // A directory that does not exist yet, so the tests also see rav create it.
-        Home = Path.Combine(_root, "home");
+        Home = home ?? Path.Combine(_root, "home");
     }
 
     public RavioliServerFixture Server => _server ?? throw new InvalidOperationException("This test runs rav without a server.");

@@ -33,7 +33,7 @@ internal sealed class DeleteOrgCommand : RavCommand
             // Deleting what is already gone succeeds, as in cf, so scripts can be re-run.
             Ui.Warn($"Org {name} does not exist.");
             Ui.Ok();
-            Ui.Result(Json.ToElement<object?>(null));
+            Ui.Result(Json.Null);
             return;
         }
 

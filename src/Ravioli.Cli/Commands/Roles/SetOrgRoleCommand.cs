@@ -31,6 +31,6 @@ internal sealed class SetOrgRoleCommand : RavCommand
         }
 
         Ui.Ok();
-        Ui.Result(assigned ?? Http.Json.ToElement<object?>(null));
+        Ui.Result(assigned ?? Http.Json.Null);
     }
 }

@@ -37,6 +37,6 @@ internal sealed class SetSpaceRoleCommand : RavCommand
         }
 
         Ui.Ok();
-        Ui.Result(assigned ?? Http.Json.ToElement<object?>(null));
+        Ui.Result(assigned ?? Http.Json.Null);
     }
 }

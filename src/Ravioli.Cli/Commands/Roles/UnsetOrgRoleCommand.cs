@@ -31,7 +31,7 @@ internal sealed class UnsetOrgRoleCommand : RavCommand
         {
             Ui.Warn($"User {username} does not have role {role.Display} in org {org.Name}.");
             Ui.Ok();
-            Ui.Result(Json.ToElement<object?>(null));
+            Ui.Result(Json.Null);
             return;
         }
 

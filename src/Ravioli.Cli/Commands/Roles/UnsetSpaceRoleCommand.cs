@@ -34,7 +34,7 @@ internal sealed class UnsetSpaceRoleCommand : RavCommand
         {
             Ui.Warn($"User {username} does not have role {role.Display} in org {org.Name} / space {space.Name}.");
             Ui.Ok();
-            Ui.Result(Json.ToElement<object?>(null));
+            Ui.Result(Json.Null);
             return;
         }
 

@@ -36,7 +36,7 @@ internal sealed class DeleteSpaceCommand : RavCommand
             // Deleting what is already gone succeeds, as in cf, so scripts can be re-run.
             Ui.Warn($"Space {name} does not exist.");
             Ui.Ok();
-            Ui.Result(Json.ToElement<object?>(null));
+            Ui.Result(Json.Null);
             return;
         }
 

@@ -33,7 +33,7 @@ internal sealed class DeleteUserCommand : RavCommand
             // Deleting what is already gone succeeds, as in cf, so scripts can be re-run.
             Ui.Warn($"User {username} does not exist.");
             Ui.Ok();
-            Ui.Result(Json.ToElement<object?>(null));
+            Ui.Result(Json.Null);
             return;
         }
 
