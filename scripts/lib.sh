@@ -41,7 +41,13 @@ build_if_needed() {
   if sources_changed "$stamp"; then
     log "Building $name..."
     mkdir -p "$RAVIOLI_ROOT/.build"
-    dotnet build "$RAVIOLI_ROOT/$project" -c Release --nologo -v q -clp:ErrorsOnly >&2
+    local out
+    # Quiet on success; on failure show what the compiler said.
+    if ! out="$(dotnet build "$RAVIOLI_ROOT/$project" -c Release --nologo -v q 2>&1)"; then
+      printf '%s\n' "$out" >&2
+      log "Build of $name failed."
+      exit 1
+    fi
     touch "$stamp"
   fi
 }
