@@ -35,6 +35,12 @@ public static class Bootstrap
             db.OrganizationQuotas.Add(new OrganizationQuotaEntity { Name = OrganizationsApi.DefaultQuotaName });
         }
 
+        // The shared apps domain every org can put routes on.
+        if (!await db.Domains.AnyAsync(d => d.Name == options.AppsDomain, ct))
+        {
+            db.Domains.Add(new DomainEntity { Name = options.AppsDomain });
+        }
+
         var passwordFile = Path.Combine(options.DataDirectory, "admin-password");
         var source = options.AdminPassword.Length > 0 ? "RAVIOLI_ADMIN_PASSWORD" : passwordFile;
         if (!await db.Users.AnyAsync(u => u.UsernameKey == AdminUsername, ct))

@@ -17,6 +17,9 @@ public sealed class RavioliApiOptions
     public string AppsDomain { get; set; } = "apps.localhost";
 
     [Range(0, 65535)]
+    public int ApiPort { get; set; } = 8080;
+
+    [Range(0, 65535)]
     public int RouterPort { get; set; } = 8081;
 
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]

@@ -28,6 +28,9 @@ public static class RavioliApiSetup
         services.AddDbContext<RavioliDb>((sp, o) => StoreSetup.Configure(o, ConnectionString(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value)));
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<Runs.RunSpecs>();
+        services.AddSingleton(sp => NodeToken.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
+        services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => SecretBox.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemWriter.Describe);
@@ -56,6 +59,7 @@ public static class RavioliApiSetup
         app.MapOpenApi().AllowAnonymous();
         app.MapRootApi();
         app.MapTokenApi();
+        app.MapNodeApi();
         var v3 = app.MapGroup("/v3").RequireAuthorization();
         v3.MapOrganizationsApi()
             .MapSpacesApi()
@@ -63,7 +67,10 @@ public static class RavioliApiSetup
             .MapRolesApi()
             .MapQuotasApi()
             .MapAppsApi()
-            .MapAuditEventsApi();
+            .MapAuditEventsApi()
+            .MapProcessesApi()
+            .MapDropletsApi()
+            .MapRoutesApi();
         return app;
     }
 }

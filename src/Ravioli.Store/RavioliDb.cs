@@ -17,6 +17,14 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
     public DbSet<AppEntity> Apps => Set<AppEntity>();
     public DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
     public DbSet<RefreshTokenEntity> RefreshTokens => Set<RefreshTokenEntity>();
+    public DbSet<PackageEntity> Packages => Set<PackageEntity>();
+    public DbSet<BuildEntity> Builds => Set<BuildEntity>();
+    public DbSet<DropletEntity> Droplets => Set<DropletEntity>();
+    public DbSet<ProcessEntity> Processes => Set<ProcessEntity>();
+    public DbSet<DomainEntity> Domains => Set<DomainEntity>();
+    public DbSet<RouteEntity> Routes => Set<RouteEntity>();
+    public DbSet<RouteMappingEntity> RouteMappings => Set<RouteMappingEntity>();
+    public DbSet<BuildpackEntity> Buildpacks => Set<BuildpackEntity>();
 
     public DateTime UtcNow => _time.GetUtcNow().UtcDateTime;
 
@@ -114,6 +122,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
             e.Property(x => x.Buildpacks).HasColumnName("buildpacks");
             e.Property(x => x.Stack).HasColumnName("stack");
             e.Property(x => x.EnvironmentVariables).HasColumnName("environment_variables");
+            e.Property(x => x.CurrentDropletGuid).HasColumnName("current_droplet_guid");
             e.HasIndex(x => new { x.SpaceGuid, x.Name }).IsUnique();
             e.HasOne(x => x.Space).WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Cascade);
         });
@@ -147,7 +156,96 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
             e.HasIndex(x => x.TokenHash).IsUnique();
             e.HasOne<UserEntity>().WithMany().HasForeignKey(x => x.UserGuid).OnDelete(DeleteBehavior.Cascade);
         });
+        OnLifecycleModelCreating(b);
     }
+
+    private static void OnLifecycleModelCreating(ModelBuilder b)
+    {
+        b.Entity<PackageEntity>(e =>
+        {
+            e.ToTable("packages");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => x.AppGuid);
+            e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<BuildEntity>(e =>
+        {
+            e.ToTable("builds");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => x.AppGuid);
+            e.HasIndex(x => x.State);
+            e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<DropletEntity>(e =>
+        {
+            e.ToTable("droplets");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => x.AppGuid);
+            e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ProcessEntity>(e =>
+        {
+            e.ToTable("processes");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.AppGuid, x.Type }).IsUnique();
+            e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<DomainEntity>(e =>
+        {
+            e.ToTable("domains");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasOne<OrganizationEntity>().WithMany().HasForeignKey(x => x.OrganizationGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RouteEntity>(e =>
+        {
+            e.ToTable("routes");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.Host, x.DomainGuid, x.Path }).IsUnique();
+            e.HasIndex(x => x.SpaceGuid);
+            e.HasOne(x => x.Domain).WithMany().HasForeignKey(x => x.DomainGuid).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(x => x.Space).WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RouteMappingEntity>(e =>
+        {
+            e.ToTable("route_mappings");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.RouteGuid, x.AppGuid, x.ProcessType }).IsUnique();
+            e.HasIndex(x => x.AppGuid);
+            e.HasOne<RouteEntity>().WithMany().HasForeignKey(x => x.RouteGuid).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<BuildpackEntity>(e =>
+        {
+            e.ToTable("buildpacks");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => x.Name).IsUnique();
+        });
+    }
+
+    /// <summary>Maps every not-yet-mapped property to its snake_case column, as the migrations name them.</summary>
+    private static void Columns<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e) where T : class
+    {
+        foreach (var property in typeof(T).GetProperties())
+        {
+            if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
+            {
+                continue;
+            }
+            e.Property(property.Name).HasColumnName(SnakeCase(property.Name));
+        }
+    }
+
+    private static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     private static void Resource<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e) where T : ResourceEntity
     {

@@ -44,9 +44,32 @@ public sealed class MigrationTests
             // The new table works, and the new unique key now treats case-variants as one user.
             db.Apps.Add(new AppEntity { Name = "web", SpaceGuid = "s1", State = "STOPPED", EnvironmentVariables = "" });
             await db.SaveChangesAsync();
+            db.Processes.Add(new ProcessEntity { AppGuid = (await db.Apps.SingleAsync()).Guid, Type = "web", Instances = 2, MemoryMb = 128, DiskMb = 512 });
+            await db.SaveChangesAsync();
             db.Users.Add(new UserEntity { Username = "ALICE.SMITH", UsernameKey = "alice.smith", PasswordHash = "x" });
             var duplicate = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
             Assert.True(StoreSetup.IsUniqueViolation(duplicate));
+        }
+    }
+
+    [Fact]
+    public async Task Apps_from_before_the_lifecycle_migration_get_a_web_process_sharing_their_guid()
+    {
+        await using var scratch = await ScratchDatabase.CreateAsync();
+        var now = DateTime.UtcNow;
+        await using (var db = scratch.Open())
+        {
+            await StoreSetup.MigrateAsync(db, "20261121000002_AppsAndCaseInsensitiveUsernames");
+            await db.Database.ExecuteSqlAsync($"INSERT INTO organizations (guid, created_at, updated_at, version, name, suspended) VALUES ('o1', {now}, {now}, 'v', 'acme', {false})");
+            await db.Database.ExecuteSqlAsync($"INSERT INTO spaces (guid, created_at, updated_at, version, name, organization_guid) VALUES ('s1', {now}, {now}, 'v', 'dev', 'o1')");
+            await db.Database.ExecuteSqlAsync($"INSERT INTO apps (guid, created_at, updated_at, version, name, space_guid, state, lifecycle_type, buildpacks, environment_variables) VALUES ('a1', {now}, {now}, 'v', 'web', 's1', 'STOPPED', 'buildpack', '[]', '')");
+        }
+        await using (var db = scratch.Open())
+        {
+            await StoreSetup.MigrateAsync(db);
+            var process = await db.Processes.SingleAsync();
+            Assert.Equal(("a1", "a1", "web", 1, 256, 1024, "port"), (process.Guid, process.AppGuid, process.Type, process.Instances, process.MemoryMb, process.DiskMb, process.HealthCheckType));
+            Assert.Null((await db.Apps.SingleAsync()).CurrentDropletGuid);
         }
     }
 
@@ -59,7 +82,7 @@ public sealed class MigrationTests
         var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
         await StoreSetup.MigrateAsync(db);
         Assert.Equal(applied, await db.Database.GetAppliedMigrationsAsync());
-        Assert.Equal(2, applied.Count);
+        Assert.Equal(3, applied.Count);
     }
 
     [Fact]
@@ -79,6 +102,17 @@ public sealed class MigrationTests
             db.AuditEvents.Add(new AuditEventEntity { Type = "t", ActorGuid = user.Guid, ActorType = "user", ActorName = "u", TargetGuid = org.Guid, TargetType = "organization", TargetName = "o", OrganizationGuid = org.Guid, Data = "{\"k\":1}" });
             db.RefreshTokens.Add(new RefreshTokenEntity { UserGuid = user.Guid, TokenHash = "th", CreatedAt = DateTime.UtcNow, ExpiresAt = DateTime.UtcNow.AddDays(1) });
             await db.SaveChangesAsync();
+            var app = await db.Apps.SingleAsync();
+            var domain = new DomainEntity { Name = "apps.example" };
+            var route = new RouteEntity { Host = "h", Path = "/p", Domain = domain, SpaceGuid = space.Guid };
+            db.AddRange(domain, route);
+            db.Packages.Add(new PackageEntity { AppGuid = app.Guid, State = "READY", BlobKey = "k", SizeBytes = 42 });
+            db.Builds.Add(new BuildEntity { AppGuid = app.Guid, PackageGuid = "p", State = "STAGED", Buildpacks = "[]", CreatedByGuid = user.Guid, CreatedByName = "u" });
+            db.Droplets.Add(new DropletEntity { AppGuid = app.Guid, State = "STAGED", BlobKey = "d", Buildpack = "nodejs_buildpack", ProcessTypes = "{\"web\":\"npm start\"}" });
+            db.Processes.Add(new ProcessEntity { AppGuid = app.Guid, Type = "web", Instances = 3, MemoryMb = 64, DiskMb = 128, HealthCheckType = "http", HealthCheckEndpoint = "/health", HealthCheckTimeoutSeconds = 60, HealthCheckInvocationTimeoutSeconds = 2 });
+            db.RouteMappings.Add(new RouteMappingEntity { RouteGuid = route.Guid, AppGuid = app.Guid, ProcessType = "web" });
+            db.Buildpacks.Add(new BuildpackEntity { Name = "custom", Position = 1, BlobKey = "b", Filename = "custom.zip" });
+            await db.SaveChangesAsync();
         }
         await using (var db = scratch.Open())
         {
@@ -89,6 +123,15 @@ public sealed class MigrationTests
             Assert.Equal("{\"k\":1}", (await db.AuditEvents.SingleAsync()).Data);
             Assert.Null((await db.RefreshTokens.SingleAsync()).RevokedAt);
             Assert.Single(await db.Roles.ToListAsync());
+            var process = await db.Processes.SingleAsync();
+            Assert.Equal(("http", "/health", 60, 2, 3), (process.HealthCheckType, process.HealthCheckEndpoint, process.HealthCheckTimeoutSeconds, process.HealthCheckInvocationTimeoutSeconds, process.Instances));
+            var route = await db.Routes.Include(r => r.Domain).SingleAsync();
+            Assert.Equal(("h", "/p", "apps.example"), (route.Host, route.Path, route.Domain!.Name));
+            Assert.Equal("{\"web\":\"npm start\"}", (await db.Droplets.SingleAsync()).ProcessTypes);
+            Assert.Equal((42L, "k"), ((await db.Packages.SingleAsync()).SizeBytes, (await db.Packages.SingleAsync()).BlobKey));
+            Assert.Equal("STAGED", (await db.Builds.SingleAsync()).State);
+            Assert.Equal("web", (await db.RouteMappings.SingleAsync()).ProcessType);
+            Assert.Equal(("custom", 1, true), ((await db.Buildpacks.SingleAsync()).Name, (await db.Buildpacks.SingleAsync()).Position, (await db.Buildpacks.SingleAsync()).Enabled));
         }
     }
 

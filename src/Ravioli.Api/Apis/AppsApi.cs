@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Ravioli.Api.Audit;
 using Ravioli.Api.Auth;
 using Ravioli.Api.Http;
+using Ravioli.Api.Runs;
 using Ravioli.Api.Secrets;
 using Ravioli.Core.Apps;
 using Ravioli.Core.Tenancy;
@@ -49,6 +50,9 @@ public static class AppsApi
         apps.MapDelete("/{guid}", DeleteAsync);
         apps.MapGet("/{guid}/environment_variables", GetEnvironmentAsync);
         apps.MapPatch("/{guid}/environment_variables", UpdateEnvironmentAsync).Accepts<EnvironmentVariablesRequest>("application/json");
+        apps.MapPost("/{guid}/actions/start", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "start", r, c, db, runs, ct));
+        apps.MapPost("/{guid}/actions/stop", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "stop", r, c, db, runs, ct));
+        apps.MapPost("/{guid}/actions/restart", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "restart", r, c, db, runs, ct));
         return v3;
     }
 
@@ -61,6 +65,11 @@ public static class AppsApi
             ["self"] = Urls.To(request, $"/v3/apps/{a.Guid}"),
             ["space"] = Urls.To(request, $"/v3/spaces/{a.SpaceGuid}"),
             ["environment_variables"] = Urls.To(request, $"/v3/apps/{a.Guid}/environment_variables"),
+            ["processes"] = Urls.To(request, $"/v3/apps/{a.Guid}/processes"),
+            ["droplets"] = Urls.To(request, $"/v3/apps/{a.Guid}/droplets"),
+            ["current_droplet"] = Urls.To(request, $"/v3/apps/{a.Guid}/droplets/current"),
+            ["start"] = Urls.To(request, $"/v3/apps/{a.Guid}/actions/start"),
+            ["stop"] = Urls.To(request, $"/v3/apps/{a.Guid}/actions/stop"),
         });
 
     private static async Task<Ok<Page<AppResource>>> ListAsync(HttpRequest request, Caller caller, RavioliDb db, CancellationToken ct)
@@ -116,6 +125,17 @@ public static class AppsApi
             EnvironmentVariables = secrets.Seal(JsonSerializer.Serialize(body.EnvironmentVariables ?? [])),
         };
         db.Apps.Add(app);
+        // As in Cloud Foundry, the web process shares the app's guid.
+        db.Processes.Add(new ProcessEntity
+        {
+            Guid = app.Guid,
+            AppGuid = app.Guid,
+            Type = ProcessLimits.WebType,
+            Instances = 1,
+            MemoryMb = ProcessLimits.DefaultMemoryMb,
+            DiskMb = ProcessLimits.DefaultDiskMb,
+            HealthCheckType = HealthCheckTypes.Port,
+        });
         AuditLog.Record(db, caller, "audit.app.create", new("app", app.Guid, app.Name), space.OrganizationGuid, space.Guid,
             new { name = app.Name, environment_variable_names = body.EnvironmentVariables?.Keys.Order().ToList() ?? [] });
         await OrganizationsApi.SaveUniqueAsync(db, "name", message, ct);
@@ -192,6 +212,36 @@ public static class AppsApi
         AuditLog.Record(db, caller, "audit.app.delete-request", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// start: run the current droplet; stop: run nothing; restart: a new generation of every process, which the
+    /// node rolls out one instance at a time (new instance healthy first, then the old one drained), so it costs no downtime.
+    /// </summary>
+    private static async Task<Ok<AppResource>> ActAsync(string guid, string action, HttpRequest request, Caller caller, RavioliDb db, RunSpecs runs, CancellationToken ct)
+    {
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), $"You need the space_developer role in '{app.Space!.Name}' to {action} apps.");
+        if (action is "start" or "restart")
+        {
+            foreach (var process in await db.Processes.Where(p => p.AppGuid == app.Guid).ToListAsync(ct))
+            {
+                await ProcessQuotas.CheckAsync(db, app.Space!.OrganizationGuid, process, process.Instances, process.MemoryMb, ct);
+            }
+            // Starting an already started app keeps its generation: start is idempotent, restart is not.
+            if (action == "restart" || app.State != AppStates.Started)
+            {
+                await runs.FreezeAsync(db, app, ct);
+            }
+            app.State = AppStates.Started;
+        }
+        else
+        {
+            app.State = AppStates.Stopped;
+        }
+        AuditLog.Record(db, caller, $"audit.app.{action}", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(Present(request, app));
     }
 
     private static async Task<Ok<EnvironmentVariablesResource>> GetEnvironmentAsync(

@@ -75,6 +75,9 @@ public sealed class AppEntity : NamedResourceEntity
 
     /// <summary>JSON object of the app's environment variables, encrypted with the platform's secret key.</summary>
     public string EnvironmentVariables { get; set; } = "";
+
+    /// <summary>The droplet new instances run; null until the first successful staging.</summary>
+    public string? CurrentDropletGuid { get; set; }
 }
 
 public sealed class AuditEventEntity : ResourceEntity

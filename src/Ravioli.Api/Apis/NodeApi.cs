@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
+using Ravioli.Api.Http;
+using Ravioli.Api.Runs;
+using Ravioli.Api.Secrets;
+using Ravioli.Core.Apps;
+using Ravioli.Store;
+using Ravioli.Store.Blobs;
+
+namespace Ravioli.Api.Apis;
+
+public sealed record DesiredRoute(string Host, string Path);
+
+/// <summary>One process the node must keep running: how many instances, of which generation, with what, behind which routes.</summary>
+public sealed record DesiredProcess(
+    string ProcessGuid, string AppGuid, string AppName, string SpaceGuid, string OrganizationGuid, string Type,
+    int Instances, int Generation, RunSpec Run, IReadOnlyList<DesiredRoute> Routes);
+
+public sealed record DesiredState(string Etag, IReadOnlyList<DesiredProcess> Processes);
+
+/// <summary>The shared secret the node agent presents; generated per installation, kept 0600 beside the other keys.</summary>
+public sealed class NodeToken(byte[] value)
+{
+    public string Value { get; } = Base64UrlEncoder.Encode(value);
+
+    public static NodeToken FromDataDirectory(string dataDirectory) =>
+        new(KeyFiles.ReadOrCreate(Path.Combine(KeyFiles.KeysDirectory(dataDirectory), "node-token"), () => RandomNumberGenerator.GetBytes(32)));
+
+    public bool Matches(string? presented) =>
+        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(Value));
+}
+
+/// <summary>
+/// What the node agent reads: the whole desired set, level-triggered (the node compares and acts on the
+/// difference), with an ETag so an unchanged set costs one cheap request. Not for users: node token only.
+/// </summary>
+public static class NodeApi
+{
+    public static IEndpointRouteBuilder MapNodeApi(this IEndpointRouteBuilder app)
+    {
+        var node = app.MapGroup("/internal/v1").WithTags("Node (internal)").AllowAnonymous().ExcludeFromDescription();
+        node.AddEndpointFilter(async (context, next) =>
+        {
+            var token = context.HttpContext.RequestServices.GetService(typeof(NodeToken)) as NodeToken;
+            var header = context.HttpContext.Request.Headers.Authorization.ToString();
+            if (token is null || !header.StartsWith("Bearer ", StringComparison.Ordinal) || !token.Matches(header[7..]))
+            {
+                throw ApiProblem.Unauthenticated("This endpoint is for the node agent and needs its token.");
+            }
+            return await next(context);
+        });
+        node.MapGet("/desired", DesiredAsync);
+        node.MapGet("/droplets/{sha256}", Droplet);
+        return app;
+    }
+
+    public static async Task<DesiredState> BuildAsync(RavioliDb db, RunSpecs runs, CancellationToken ct)
+    {
+        var rows = await db.Processes.AsNoTracking()
+            .Join(db.Apps.Include(a => a.Space), p => p.AppGuid, a => a.Guid, (p, a) => new { Process = p, App = a })
+            .Where(x => x.App.State == AppStates.Started && x.Process.RunSpec != null)
+            .OrderBy(x => x.Process.Guid)
+            .ToListAsync(ct);
+        var appGuids = rows.Select(r => r.App.Guid).Distinct().ToArray();
+        var routes = await db.RouteMappings.AsNoTracking().Where(m => appGuids.Contains(m.AppGuid))
+            .Join(db.Routes.Include(r => r.Domain), m => m.RouteGuid, r => r.Guid, (m, r) => new { m.AppGuid, m.ProcessType, r.Host, r.Path, Domain = r.Domain!.Name })
+            .ToListAsync(ct);
+        var processes = rows.Select(x => new DesiredProcess(
+            x.Process.Guid, x.App.Guid, x.App.Name, x.App.SpaceGuid, x.App.Space!.OrganizationGuid, x.Process.Type,
+            x.Process.Instances, x.Process.RunGeneration, runs.Read(x.Process)!,
+            [.. routes.Where(r => r.AppGuid == x.App.Guid && r.ProcessType == x.Process.Type)
+                .Select(r => new DesiredRoute(r.Host.Length == 0 ? r.Domain : $"{r.Host}.{r.Domain}", r.Path))
+                .OrderBy(r => r.Host, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal)])).ToList();
+        var etag = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(processes, JsonBody.Options)))[..32];
+        return new DesiredState(etag, processes);
+    }
+
+    private static async Task<IResult> DesiredAsync(HttpContext context, RavioliDb db, RunSpecs runs, CancellationToken ct)
+    {
+        var state = await BuildAsync(db, runs, ct);
+        var etag = $"\"{state.Etag}\"";
+        context.Response.Headers.ETag = etag;
+        if (context.Request.Headers.IfNoneMatch.ToString() == etag)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Ok(state);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.FileStreamHttpResult Droplet(string sha256, BlobStore blobs)
+    {
+        if (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit) || !blobs.Exists(sha256.ToLowerInvariant()))
+        {
+            throw new ApiProblem(404, "not-found", "Not found", $"No droplet with checksum {sha256}.");
+        }
+        return TypedResults.Stream(blobs.OpenRead(sha256.ToLowerInvariant()), "application/gzip", enableRangeProcessing: true);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Ravioli.Api.Http;
+using Ravioli.Api.Secrets;
+using Ravioli.Core.Apps;
+using Ravioli.Store;
+using Ravioli.Store.Entities;
+
+namespace Ravioli.Api.Runs;
+
+/// <summary>
+/// Freezes what a process generation runs with. Called by start, restart, restage and memory changes:
+/// the node replaces instances when the generation changes, and only then picks up new env or droplets.
+/// </summary>
+public sealed class RunSpecs(SecretBox secrets, Microsoft.Extensions.Options.IOptions<RavioliApiOptions> options)
+{
+    public async Task FreezeAsync(RavioliDb db, AppEntity app, CancellationToken ct)
+    {
+        var droplet = await db.Droplets.AsNoTracking().FirstOrDefaultAsync(d => d.Guid == app.CurrentDropletGuid, ct)
+            ?? throw ApiProblem.Unprocessable($"App '{app.Name}' has no staged droplet yet. Push it ('rav push') or stage a package first.");
+        var processTypes = JsonSerializer.Deserialize<Dictionary<string, string>>(droplet.ProcessTypes) ?? [];
+        var env = await EnvironmentAsync(db, app, ct);
+        foreach (var process in await db.Processes.Where(p => p.AppGuid == app.Guid).ToListAsync(ct))
+        {
+            var command = process.Command ?? processTypes.GetValueOrDefault(process.Type);
+            if (command is null)
+            {
+                if (process.Instances == 0)
+                {
+                    continue;
+                }
+                throw ApiProblem.Unprocessable($"The droplet has no start command for process type '{process.Type}'. Set one ('rav push -c COMMAND' or a Procfile).");
+            }
+            var spec = new RunSpec(
+                droplet.Guid, droplet.BlobKey!, command,
+                new Dictionary<string, string>(env) { ["MEMORY_LIMIT"] = $"{process.MemoryMb}m" },
+                process.MemoryMb, process.DiskMb, process.HealthCheckType, process.HealthCheckEndpoint,
+                process.HealthCheckTimeoutSeconds ?? ProcessLimits.DefaultStartTimeoutSeconds,
+                process.HealthCheckInvocationTimeoutSeconds ?? ProcessLimits.DefaultInvocationTimeoutSeconds);
+            process.RunSpec = secrets.Seal(JsonSerializer.Serialize(spec));
+            process.RunGeneration++;
+        }
+    }
+
+    public RunSpec? Read(ProcessEntity process) =>
+        process.RunSpec is null ? null : JsonSerializer.Deserialize<RunSpec>(secrets.Open(process.RunSpec));
+
+    /// <summary>The app's own variables plus what Cloud Foundry puts there for every instance (the node adds per-instance ones).</summary>
+    private async Task<Dictionary<string, string>> EnvironmentAsync(RavioliDb db, AppEntity app, CancellationToken ct)
+    {
+        var env = app.EnvironmentVariables.Length == 0 ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Open(app.EnvironmentVariables)) ?? [];
+        var space = await db.Spaces.AsNoTracking().Include(s => s.Organization).FirstAsync(s => s.Guid == app.SpaceGuid, ct);
+        var uris = await db.RouteMappings.Where(m => m.AppGuid == app.Guid)
+            .Join(db.Routes.Include(r => r.Domain), m => m.RouteGuid, r => r.Guid, (m, r) => new { r.Host, r.Path, Domain = r.Domain!.Name })
+            .ToListAsync(ct);
+        var applicationUris = uris.Select(u => (u.Host.Length == 0 ? u.Domain : $"{u.Host}.{u.Domain}") + u.Path).Order().ToList();
+        env["VCAP_APPLICATION"] = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["application_id"] = app.Guid,
+            ["application_name"] = app.Name,
+            ["application_uris"] = applicationUris,
+            ["uris"] = applicationUris,
+            ["name"] = app.Name,
+            ["space_id"] = space.Guid,
+            ["space_name"] = space.Name,
+            ["organization_id"] = space.OrganizationGuid,
+            ["organization_name"] = space.Organization!.Name,
+            ["cf_api"] = $"http://127.0.0.1:{options.Value.ApiPort}",
+            ["limits"] = new Dictionary<string, object?> { ["fds"] = 16384 },
+        });
+        env.TryAdd("VCAP_SERVICES", "{}");
+        return env;
+    }
+}
