@@ -11,7 +11,7 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
 {
     public sealed class World : RavioliServerFixture
     {
-        public string Org = "", Space = "", User = "", Quota = "", App = "";
+        public string Org = "", Space = "", User = "", Quota = "", App = "", Route = "", Domain = "";
 
         public override async Task InitializeAsync()
         {
@@ -22,6 +22,8 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
             User = (await admin.PostJsonAsync("/v3/users", new { username = "victim", password = "long-enough" })).Expect(HttpStatusCode.Created).Guid();
             Quota = (await admin.PostJsonAsync("/v3/organization_quotas", new { name = "q" })).Expect(HttpStatusCode.Created).Guid();
             App = (await admin.PostJsonAsync("/v3/apps", new { name = "a", relationships = new { space = new { data = new { guid = Space } } } })).Expect(HttpStatusCode.Created).Guid();
+            Domain = (await admin.GetJsonAsync("/v3/domains?names=apps.localhost")).Expect(HttpStatusCode.OK).GetProperty("resources")[0].Guid();
+            Route = (await admin.PostJsonAsync("/v3/routes", new { host = "bad-input", relationships = new { space = new { data = new { guid = Space } }, domain = new { data = new { guid = Domain } } } })).Expect(HttpStatusCode.Created).Guid();
         }
     }
 
@@ -41,15 +43,30 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         "POST /v3/apps",
         "PATCH /v3/apps/{app}",
         "PATCH /v3/apps/{app}/environment_variables",
+        "PATCH /v3/processes/{app}",
+        "POST /v3/processes/{app}/actions/scale",
+        "POST /v3/apps/{app}/processes/web/actions/scale",
+        "PATCH /v3/apps/{app}/relationships/current_droplet",
+        "POST /v3/domains",
+        "POST /v3/routes",
+        "POST /v3/routes/{route}/destinations",
     };
 
     private (HttpMethod Method, string Path, string Snapshot) Resolve(string endpoint)
     {
         var parts = endpoint.Split(' ');
         var path = parts[1].Replace("{org}", world.Org).Replace("{space}", world.Space).Replace("{user}", world.User)
-            .Replace("{quota}", world.Quota).Replace("{app}", world.App);
-        var collection = "/" + string.Join('/', path.Split('/').Take(3).Skip(1));
-        var snapshot = parts[0] == "POST" && !path.Contains("relationships", StringComparison.Ordinal) ? collection : path.Replace("/relationships/organizations", "");
+            .Replace("{quota}", world.Quota).Replace("{app}", world.App).Replace("{route}", world.Route);
+        // What must stay unchanged: the resource a PATCH or action targets, or the collection a POST adds to.
+        var snapshot = parts[1] switch
+        {
+            "/v3/organization_quotas/{quota}/relationships/organizations" => $"/v3/organization_quotas/{world.Quota}",
+            "/v3/processes/{app}/actions/scale" or "/v3/apps/{app}/processes/web/actions/scale" => $"/v3/processes/{world.App}",
+            "/v3/apps/{app}/relationships/current_droplet" => $"/v3/apps/{world.App}",
+            "/v3/routes/{route}/destinations" => $"/v3/routes/{world.Route}",
+            _ when parts[0] == "POST" => "/" + string.Join('/', path.Split('/').Take(3).Skip(1)),
+            _ => path,
+        };
         return (new HttpMethod(parts[0]), path, snapshot);
     }
 
@@ -144,6 +161,13 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         { "POST /v3/apps", "{\"name\": \"x\", \"environment_variables\": {\"A\": 1}}", "environment_variables.A" },
         { "PATCH /v3/apps/{app}", "{\"lifecycle\": {\"data\": {\"buildpacks\": \"node\"}}}", "lifecycle.data.buildpacks" },
         { "PATCH /v3/apps/{app}/environment_variables", "{\"var\": {\"A\": {\"nested\": true}}}", "var.A" },
+        { "PATCH /v3/processes/{app}", "{\"command\": 5}", "command" },
+        { "POST /v3/processes/{app}/actions/scale", "{\"instances\": \"many\"}", "instances" },
+        { "POST /v3/processes/{app}/actions/scale", "{\"memory_in_mb\": 1e400}", "memory_in_mb" },
+        { "PATCH /v3/apps/{app}/relationships/current_droplet", "{\"data\": \"x\"}", "data" },
+        { "POST /v3/domains", "{\"name\": false}", "name" },
+        { "POST /v3/routes", "{\"host\": [], \"relationships\": {}}", "host" },
+        { "POST /v3/routes/{route}/destinations", "{\"destinations\": {\"app\": {}}}", "destinations" },
     };
 
     [Theory]
@@ -200,6 +224,16 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         { "PATCH /v3/apps/{app}", $"{{\"name\": \"{new string('n', 256)}\"}}", "name" },
         { "PATCH /v3/apps/{app}/environment_variables", "{\"var\": {\"VCAP_SERVICES\": \"{}\"}}", "var.VCAP_SERVICES" },
         { "PATCH /v3/apps/{app}/environment_variables", "{}", "var" },
+        { "POST /v3/processes/{app}/actions/scale", "{\"instances\": -1}", "instances" },
+        { "POST /v3/processes/{app}/actions/scale", "{\"instances\": 2147483647}", "instances" },
+        { "POST /v3/processes/{app}/actions/scale", "{\"disk_in_mb\": 0}", "disk_in_mb" },
+        { "PATCH /v3/processes/{app}", "{\"health_check\": {\"type\": \"ping\"}}", "health_check.type" },
+        { "PATCH /v3/apps/{app}/relationships/current_droplet", "{\"data\": {\"guid\": \"nope\"}}", "data.guid" },
+        { "POST /v3/domains", $"{{\"name\": \"{new string('d', 250)}.com\"}}", "name" },
+        { "POST /v3/routes", "{\"host\": \"x\", \"relationships\": {\"space\": {\"data\": {\"guid\": \"{space}\"}}}}", "relationships.domain.data.guid" },
+        { "POST /v3/routes", $"{{\"host\": \"{new string('h', 64)}\", \"relationships\": {{}}}}", "host" },
+        { "POST /v3/routes/{route}/destinations", "{\"destinations\": []}", "destinations" },
+        { "POST /v3/routes/{route}/destinations", "{\"destinations\": [{\"app\": {\"guid\": \"ghost\"}}]}", "destinations[0].app.guid" },
     };
 
     [Theory]

@@ -156,6 +156,26 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             ["200", "403", "403", "404", "200", "403", "403", "404"], ["200", "404", "404", "404", "404", "404", "404", "404"]),
         ["app.env.write"] = ((w, c, f) => Status(c.PatchJsonAsync($"/v3/apps/{App(w, f)}/environment_variables", new { var = new Dictionary<string, string> { ["TOUCHED"] = "yes" } })),
             ["200", "403", "403", "404", "200", "403", "403", "404"], ["200", "404", "404", "404", "404", "404", "404", "404"]),
+        ["process.scale"] = ((w, c, f) => Status(c.PostJsonAsync($"/v3/processes/{App(w, f)}/actions/scale", new { instances = 1 })),
+            ["200", "403", "403", "404", "200", "403", "403", "404"], ["200", "404", "404", "404", "404", "404", "404", "404"]),
+        ["process.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/processes/web")),
+            ["200", "200", "200", "404", "200", "200", "200", "404"], ["200", "404", "404", "404", "404", "404", "404", "404"]),
+        ["app.stop"] = ((w, c, f) => Status(c.PostJsonAsync($"/v3/apps/{App(w, f)}/actions/stop", new { })),
+            ["200", "403", "403", "404", "200", "403", "403", "404"], ["200", "404", "404", "404", "404", "404", "404", "404"]),
+        ["route.create"] = (async (w, c, f) =>
+            {
+                var domain = (await w.Admin.GetJsonAsync("/v3/domains?names=apps.localhost")).Body.GetProperty("resources")[0].Guid();
+                return await Status(c.PostJsonAsync("/v3/routes", new { host = w.Unique("r"), relationships = new { space = World.Ref(Space(w, f)), domain = World.Ref(domain) } }));
+            },
+            ["201", "403", "403", "422", "201", "403", "403", "422"], ["201", "422", "422", "422", "422", "422", "422", "422"]),
+        ["route.list"] = (async (w, c, f) =>
+            {
+                var domain = (await w.Admin.GetJsonAsync("/v3/domains?names=apps.localhost")).Body.GetProperty("resources")[0].Guid();
+                await w.Create("/v3/routes", new { host = w.Unique("listed"), relationships = new { space = World.Ref(Space(w, f)), domain = World.Ref(domain) } });
+                var (status, body) = await c.GetJsonAsync($"/v3/routes?space_guids={Space(w, f)}");
+                return status == HttpStatusCode.OK ? (body.GetProperty("pagination").GetProperty("total_results").GetInt32() > 0 ? "some" : "none") : ((int)status).ToString();
+            },
+            ["some", "some", "some", "none", "some", "some", "some", "none"], ["some", "none", "none", "none", "none", "none", "none", "none"]),
         ["role.list"] = ((w, c, f) => Count(c.GetJsonAsync($"/v3/roles?organization_guids={Org(w, f)}&types=organization_manager")),
             ["n=1", "n=1", "n=1", "n=1", "n=1", "n=1", "n=1", "n=0"], ["n=0", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0"]),
         ["role.create_org"] = (async (w, c, f) =>

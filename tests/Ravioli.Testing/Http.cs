@@ -9,6 +9,9 @@ namespace Ravioli.Testing;
 /// <summary>Small helpers for talking JSON to the API in tests, with failures that show the response body.</summary>
 public static class Http
 {
+    /// <summary>How the API writes JSON (snake_case), for reading responses into its own records.</summary>
+    public static readonly JsonSerializerOptions ApiJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(this HttpClient client, HttpMethod method, string path, object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);

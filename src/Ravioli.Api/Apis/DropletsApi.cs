@@ -93,7 +93,7 @@ public static class DropletsApi
     }
 
     /// <summary>Makes the droplet current and gives every process type it declares a process row (non-web ones start at 0 instances).</summary>
-    internal static async Task MakeCurrentAsync(RavioliDb db, AppEntity app, DropletEntity droplet, CancellationToken ct)
+    public static async Task MakeCurrentAsync(RavioliDb db, AppEntity app, DropletEntity droplet, CancellationToken ct)
     {
         app.CurrentDropletGuid = droplet.Guid;
         var types = JsonSerializer.Deserialize<Dictionary<string, string>>(droplet.ProcessTypes) ?? [];

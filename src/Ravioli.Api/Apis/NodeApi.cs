@@ -64,7 +64,7 @@ public static class NodeApi
     {
         var rows = await db.Processes.AsNoTracking()
             .Join(db.Apps.Include(a => a.Space), p => p.AppGuid, a => a.Guid, (p, a) => new { Process = p, App = a })
-            .Where(x => x.App.State == AppStates.Started && x.Process.RunSpec != null)
+            .Where(x => x.App.State == AppStates.Started && x.Process.RunSpec != null && x.Process.Instances > 0)
             .OrderBy(x => x.Process.Guid)
             .ToListAsync(ct);
         var appGuids = rows.Select(r => r.App.Guid).Distinct().ToArray();
