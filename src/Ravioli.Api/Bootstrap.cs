@@ -10,6 +10,7 @@ using Ravioli.Core.Tenancy;
 using Ravioli.Store;
 using Ravioli.Store.Entities;
 
+using Ravioli.Core.Security;
 namespace Ravioli.Api;
 
 /// <summary>What the first start (and every start) makes sure of: the schema is current, the default quota and the admin exist.</summary>

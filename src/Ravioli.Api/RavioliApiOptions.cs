@@ -19,6 +19,9 @@ public sealed class RavioliApiOptions
     [Range(0, 65535)]
     public int ApiPort { get; set; } = 8080;
 
+    /// <summary>The node agent's internal API (stats, logs); the node listens on loopback only.</summary>
+    public string NodeUrl { get; set; } = "http://127.0.0.1:8082";
+
     [Range(0, 65535)]
     public int RouterPort { get; set; } = 8081;
 

@@ -13,6 +13,7 @@ using Ravioli.Api.Http;
 using Ravioli.Api.Secrets;
 using Ravioli.Store;
 
+using Ravioli.Core.Security;
 namespace Ravioli.Api;
 
 /// <summary>Registers and maps the control plane API; the server project composes it with the rest.</summary>
@@ -29,6 +30,7 @@ public static class RavioliApiSetup
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Runs.RunSpecs>();
+        services.AddHttpClient<Runs.NodeClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => NodeToken.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => SecretBox.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));

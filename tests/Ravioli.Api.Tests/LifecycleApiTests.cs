@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Ravioli.Api.Apis;
 using Ravioli.Core.Apps;
+using Ravioli.Core.Security;
 using Ravioli.Store;
 using Ravioli.Store.Blobs;
 using Ravioli.Store.Entities;

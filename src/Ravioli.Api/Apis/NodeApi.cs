@@ -1,40 +1,17 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.IdentityModel.Tokens;
 using Ravioli.Api.Http;
 using Ravioli.Api.Runs;
-using Ravioli.Api.Secrets;
+using Ravioli.Core.Security;
 using Ravioli.Core.Apps;
 using Ravioli.Store;
 using Ravioli.Store.Blobs;
 
 namespace Ravioli.Api.Apis;
-
-public sealed record DesiredRoute(string Host, string Path);
-
-/// <summary>One process the node must keep running: how many instances, of which generation, with what, behind which routes.</summary>
-public sealed record DesiredProcess(
-    string ProcessGuid, string AppGuid, string AppName, string SpaceGuid, string OrganizationGuid, string Type,
-    int Instances, int Generation, RunSpec Run, IReadOnlyList<DesiredRoute> Routes);
-
-public sealed record DesiredState(string Etag, IReadOnlyList<DesiredProcess> Processes);
-
-/// <summary>The shared secret the node agent presents; generated per installation, kept 0600 beside the other keys.</summary>
-public sealed class NodeToken(byte[] value)
-{
-    public string Value { get; } = Base64UrlEncoder.Encode(value);
-
-    public static NodeToken FromDataDirectory(string dataDirectory) =>
-        new(KeyFiles.ReadOrCreate(Path.Combine(KeyFiles.KeysDirectory(dataDirectory), "node-token"), () => RandomNumberGenerator.GetBytes(32)));
-
-    public bool Matches(string? presented) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(Value));
-}
 
 /// <summary>
 /// What the node agent reads: the whole desired set, level-triggered (the node compares and acts on the
@@ -48,8 +25,7 @@ public static class NodeApi
         node.AddEndpointFilter(async (context, next) =>
         {
             var token = context.HttpContext.RequestServices.GetService(typeof(NodeToken)) as NodeToken;
-            var header = context.HttpContext.Request.Headers.Authorization.ToString();
-            if (token is null || !header.StartsWith("Bearer ", StringComparison.Ordinal) || !token.Matches(header[7..]))
+            if (token is null || !token.MatchesHeader(context.HttpContext.Request.Headers.Authorization.ToString()))
             {
                 throw ApiProblem.Unauthenticated("This endpoint is for the node agent and needs its token.");
             }

@@ -36,6 +36,7 @@ public static class ProcessesApi
         processes.MapGet("/{guid}", GetAsync);
         processes.MapPatch("/{guid}", UpdateAsync).Accepts<UpdateProcessRequest>("application/json");
         processes.MapPost("/{guid}/actions/scale", ScaleAsync).Accepts<ScaleRequest>("application/json");
+        processes.MapGet("/{guid}/stats", StatsAsync);
         v3.MapGet("/apps/{guid}/processes", ListForAppAsync).WithTags("Processes");
         v3.MapGet("/apps/{guid}/processes/{type}", GetByTypeAsync).WithTags("Processes");
         v3.MapPost("/apps/{guid}/processes/{type}/actions/scale", ScaleByTypeAsync).WithTags("Processes").Accepts<ScaleRequest>("application/json");
@@ -109,6 +110,33 @@ public static class ProcessesApi
 
     private static async Task<Ok<ProcessResource>> GetByTypeAsync(string guid, string type, HttpRequest request, Caller caller, RavioliDb db, CancellationToken ct) =>
         TypedResults.Ok(Present(request, (await FindByTypeAsync(db, caller, guid, type, ct)).Process));
+
+    /// <summary>One entry per desired instance index, from what the node observes; while a restart rolls out, the newest generation wins.</summary>
+    private static async Task<Ok<object>> StatsAsync(string guid, Caller caller, RavioliDb db, NodeClient node, TimeProvider time, CancellationToken ct)
+    {
+        var (process, app) = await FindAsync(db, caller, guid, ct);
+        var observed = app.State == AppStates.Started ? await node.InstancesAsync(process.Guid, ct) : [];
+        var now = time.GetUtcNow();
+        var count = Math.Max(process.Instances, observed.Count == 0 ? 0 : observed.Max(i => i.Index) + 1);
+        var resources = Enumerable.Range(0, app.State == AppStates.Started ? count : process.Instances).Select(index =>
+        {
+            var instance = observed.Where(i => i.Index == index).OrderByDescending(i => i.Generation).ThenBy(i => i.State == "RUNNING" ? 0 : 1).FirstOrDefault();
+            return new
+            {
+                type = process.Type,
+                index,
+                state = instance?.State ?? "DOWN",
+                host = instance is null ? null : "127.0.0.1",
+                instance_ports = instance?.Port is { } port ? new[] { new { @internal = port } } : [],
+                uptime = instance?.StartedAt is { } started && instance.State == "RUNNING" ? (long)(now - started).TotalSeconds : 0,
+                mem_quota = (long)process.MemoryMb * 1024 * 1024,
+                disk_quota = (long)process.DiskMb * 1024 * 1024,
+                usage = instance is null ? null : new { time = now, cpu = instance.CpuPercent / 100, mem = instance.MemoryBytes, disk = instance.DiskBytes },
+                details = instance?.State == "CRASHED" ? instance.LastCrashReason : null,
+            };
+        }).ToList();
+        return TypedResults.Ok<object>(new { resources });
+    }
 
     private static async Task<Ok<ProcessResource>> UpdateAsync(string guid, HttpRequest request, Caller caller, RavioliDb db, CancellationToken ct)
     {

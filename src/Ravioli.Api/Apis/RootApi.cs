@@ -31,6 +31,7 @@ public static class RootApi
                 version = Version,
                 api_version = "3",
                 apps_domain = options.Value.AppsDomain,
+                router_port = options.Value.RouterPort,
                 token_endpoint = Urls.Base(request) + "/oauth/token",
             },
         })).WithTags("Platform").AllowAnonymous();

@@ -8,6 +8,7 @@ using Ravioli.Api.Secrets;
 using Ravioli.Store;
 using Ravioli.Store.Entities;
 
+using Ravioli.Core.Security;
 namespace Ravioli.Api.Auth;
 
 /// <summary>Issues and validates access tokens (RS256 JWTs) and refresh tokens (opaque, hashed at rest, single use).</summary>

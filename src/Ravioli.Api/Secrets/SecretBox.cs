@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
+using Ravioli.Core.Security;
 namespace Ravioli.Api.Secrets;
 
 /// <summary>Encrypts secrets at rest (env vars, later service credentials) with AES-256-GCM and a key kept in the data directory.</summary>

@@ -1,4 +1,4 @@
-namespace Ravioli.Api.Secrets;
+namespace Ravioli.Core.Security;
 
 /// <summary>Key material on disk: created once with mode 0600 in a 0700 directory, then reused across restarts.</summary>
 public static class KeyFiles
