@@ -50,6 +50,7 @@ public static class AppsApi
         apps.MapDelete("/{guid}", DeleteAsync);
         apps.MapGet("/{guid}/environment_variables", GetEnvironmentAsync);
         apps.MapPatch("/{guid}/environment_variables", UpdateEnvironmentAsync).Accepts<EnvironmentVariablesRequest>("application/json");
+        apps.MapGet("/{guid}/logs", LogsAsync);
         apps.MapPost("/{guid}/actions/start", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "start", r, c, db, runs, ct));
         apps.MapPost("/{guid}/actions/stop", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "stop", r, c, db, runs, ct));
         apps.MapPost("/{guid}/actions/restart", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "restart", r, c, db, runs, ct));
@@ -242,6 +243,36 @@ public static class AppsApi
         AuditLog.Record(db, caller, $"audit.app.{action}", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(Present(request, app));
+    }
+
+    /// <summary>
+    /// The app's log lines (app output, router access lines, instance lifecycle) as NDJSON: the recent ones,
+    /// and with follow=true every new one until the client leaves. Readable by every role that sees the app.
+    /// </summary>
+    private static async Task LogsAsync(string guid, HttpContext context, Caller caller, RavioliDb db, NodeClient node, CancellationToken ct)
+    {
+        var query = ListQuery.Parse(context.Request, "recent", "follow", "lines");
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        var follow = query.Single("follow") is "true";
+        var lines = 100;
+        if (query.Single("lines") is { } raw && (!int.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture, out lines) || lines is < 1 or > 10_000))
+        {
+            throw ApiProblem.Invalid("lines", "must be a whole number from 1 to 10000");
+        }
+        context.Response.ContentType = "application/x-ndjson";
+        await context.Response.StartAsync(ct);
+        try
+        {
+            await foreach (var line in node.LogsAsync(app.Guid, follow, lines, ct))
+            {
+                await context.Response.WriteAsync(JsonSerializer.Serialize(line, JsonBody.Options) + "\n", ct);
+                await context.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The reader left; a follow ends this way.
+        }
     }
 
     private static async Task<Ok<EnvironmentVariablesResource>> GetEnvironmentAsync(

@@ -1,0 +1,2 @@
+global using Ravioli.Runtime.Local.Tests.Infrastructure;
+global using Xunit;
