@@ -6,7 +6,7 @@ source "$(dirname "$(readlink -f "$0")")/scripts/lib.sh"
 cd "$RAVIOLI_ROOT"
 
 ensure_dotnet
-ensure_packages postgresql python3
+ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-jdk-headless
 
 echo "== build"
 dotnet build Ravioli.slnx -c Release --nologo -v q -clp:ErrorsOnly
@@ -40,5 +40,9 @@ run store-sqlite Ravioli.Store.Tests RAVIOLI_TEST_POSTGRES= & pids+=($!)
 run store-postgres Ravioli.Store.Tests RAVIOLI_TEST_POSTGRES="$postgres" & pids+=($!)
 run cli Ravioli.Cli.Tests RAVIOLI_TEST_POSTGRES= & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || true; done
+# Runtime, router, staging and node tests start real processes and sandboxes: one project at a time.
+for project in Runtime.Local Router Staging Node; do
+  if [ -d "tests/Ravioli.$project.Tests" ]; then run "$(echo "$project" | tr 'A-Z.' 'a-z-')" "Ravioli.$project.Tests" RAVIOLI_TEST_POSTGRES= || true; fi
+done
 
 python3 scripts/summarize-trx.py "$results"

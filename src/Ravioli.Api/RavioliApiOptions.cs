@@ -19,6 +19,10 @@ public sealed class RavioliApiOptions
     [Range(0, 65535)]
     public int ApiPort { get; set; } = 8080;
 
+    /// <summary>How long one staging may run before it fails with a timeout (Cloud Foundry: 15 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "02:00:00")]
+    public TimeSpan StagingTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The node agent's internal API (stats, logs); the node listens on loopback only.</summary>
     public string NodeUrl { get; set; } = "http://127.0.0.1:8082";
 

@@ -30,6 +30,11 @@ public static class RavioliApiSetup
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Runs.RunSpecs>();
+        services.TryAddSingleton(new Staging.Packages.PackageLimits());
+        services.AddSingleton<Staging.Running.IStagingRunner, Staging.Running.ProcessStagingRunner>();
+        services.AddSingleton<Builds.BuildLogs>();
+        services.AddSingleton<Builds.StagingService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Builds.StagingService>());
         services.AddHttpClient<Runs.NodeClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => NodeToken.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
@@ -72,7 +77,9 @@ public static class RavioliApiSetup
             .MapAuditEventsApi()
             .MapProcessesApi()
             .MapDropletsApi()
-            .MapRoutesApi();
+            .MapRoutesApi()
+            .MapPackagesApi()
+            .MapBuildsApi();
         return app;
     }
 }

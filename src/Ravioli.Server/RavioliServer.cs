@@ -14,6 +14,7 @@ public static class RavioliServer
         ["--router-port"] = "Ravioli:RouterPort",
         ["--apps-domain"] = "Ravioli:AppsDomain",
         ["--database"] = "Ravioli:Database",
+        ["--node-url"] = "Ravioli:NodeUrl",
     };
 
     public static string DefaultDataDirectory =>

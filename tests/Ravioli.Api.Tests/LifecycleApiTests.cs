@@ -84,7 +84,10 @@ public sealed class LifecycleApiTests(RavioliServerFixture server) : IClassFixtu
         var droplet = await PlantDropletAsync(app);
         (await admin.PostJsonAsync($"/v3/apps/{app}/actions/start", new { })).Expect(HttpStatusCode.OK);
         var first = (await DesiredAsync()).Processes.Single(p => p.AppGuid == app);
-        Assert.Equal(("web", 1, 1, droplet, "python3 app.py", "hello"), (first.Type, first.Instances, first.Generation, first.Run.DropletGuid, first.Run.Command, first.Run.Environment["GREETING"]));
+        Assert.Equal(("web", 1, 1, droplet, "hello"), (first.Type, first.Instances, first.Generation, first.Run.DropletGuid, first.Run.Environment["GREETING"]));
+        // The command runs through Cloud Foundry's launcher (.profile.d first), with the app's command as $1.
+        Assert.StartsWith("set -- 'python3 app.py'", first.Run.Command, StringComparison.Ordinal);
+        Assert.Contains(".profile.d", first.Run.Command, StringComparison.Ordinal);
         Assert.Contains("application_name", first.Run.Environment["VCAP_APPLICATION"], StringComparison.Ordinal);
         Assert.Equal("256m", first.Run.Environment["MEMORY_LIMIT"]);
 
@@ -246,11 +249,13 @@ public sealed class LifecycleApiTests(RavioliServerFixture server) : IClassFixtu
         var second = await PlantDropletAsync(app, "{\"web\":\"v2\"}");
         Assert.Equal(second, (await admin.GetJsonAsync($"/v3/apps/{app}/droplets/current")).Expect(HttpStatusCode.OK).Guid());
         (await admin.PostJsonAsync($"/v3/apps/{app}/actions/start", new { })).Expect(HttpStatusCode.OK);
-        Assert.Equal("v2", (await DesiredAsync()).Processes.Single(p => p.AppGuid == app).Run.Command);
+        Assert.Equal(second, (await DesiredAsync()).Processes.Single(p => p.AppGuid == app).Run.DropletGuid);
         (await admin.PatchJsonAsync($"/v3/apps/{app}/relationships/current_droplet", new { data = new { guid = first } })).Expect(HttpStatusCode.OK);
-        Assert.Equal("v2", (await DesiredAsync()).Processes.Single(p => p.AppGuid == app).Run.Command);
+        Assert.Equal(second, (await DesiredAsync()).Processes.Single(p => p.AppGuid == app).Run.DropletGuid);
         (await admin.PostJsonAsync($"/v3/apps/{app}/actions/restart", new { })).Expect(HttpStatusCode.OK);
-        Assert.Equal("v1", (await DesiredAsync()).Processes.Single(p => p.AppGuid == app).Run.Command);
+        var rolledBack = (await DesiredAsync()).Processes.Single(p => p.AppGuid == app).Run;
+        Assert.Equal(first, rolledBack.DropletGuid);
+        Assert.StartsWith("set -- 'v1'", rolledBack.Command, StringComparison.Ordinal);
         Assert.Equal(2, (await admin.GetJsonAsync($"/v3/apps/{app}/droplets")).Expect(HttpStatusCode.OK).GetProperty("pagination").GetProperty("total_results").GetInt32());
         (await admin.PatchJsonAsync($"/v3/apps/{app}/relationships/current_droplet", new { data = new { guid = "not-a-droplet" } })).Expect(HttpStatusCode.UnprocessableEntity);
     }

@@ -21,6 +21,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         return true;
     }
 
+    // ENOSPC: .NET reports the raw errno as the HResult of the IOException.
+    private const int DiskFullErrno = 28;
+
     internal static ApiProblem Classify(Exception exception) => exception switch
     {
         ApiProblem p => p,
@@ -30,6 +33,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         _ when StoreSetup.IsUniqueViolation(exception) => ApiProblem.Unprocessable("A resource with that name already exists here."),
         _ when StoreSetup.IsForeignKeyViolation(exception) => ApiProblem.Unprocessable("A resource this request refers to was deleted meanwhile."),
         _ when StoreSetup.IsUnavailable(exception) => ApiProblem.Unavailable("The platform database is unavailable right now. Retry in a few seconds; nothing was changed."),
+        IOException io when io.HResult == DiskFullErrno || io.Message.Contains("No space left on device", StringComparison.Ordinal) =>
+            new ApiProblem(507, "insufficient-storage", "Insufficient storage", "The platform's disk is full, so this could not be stored. Nothing was kept; retry when the operator has freed space."),
         OperationCanceledException => new ApiProblem(499, "cancelled", "Request cancelled", "The request was cancelled."),
         _ => new ApiProblem(500, "internal", "Internal error", "The platform hit an unexpected error. The request may be retried; the operator can find details in the server log."),
     };

@@ -31,8 +31,9 @@ public sealed class RunSpecs(SecretBox secrets, Microsoft.Extensions.Options.IOp
                 }
                 throw ApiProblem.Unprocessable($"The droplet has no start command for process type '{process.Type}'. Set one ('rav push -c COMMAND' or a Procfile).");
             }
+            // Through the launcher, as Cloud Foundry does: .profile.d scripts set up PATH, PYTHONPATH and the like first.
             var spec = new RunSpec(
-                droplet.Guid, droplet.BlobKey!, command,
+                droplet.Guid, droplet.BlobKey!, Staging.Droplets.DropletLauncher.Command(command),
                 new Dictionary<string, string>(env) { ["MEMORY_LIMIT"] = $"{process.MemoryMb}m" },
                 process.MemoryMb, process.DiskMb, process.HealthCheckType, process.HealthCheckEndpoint,
                 process.HealthCheckTimeoutSeconds ?? ProcessLimits.DefaultStartTimeoutSeconds,

@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Ravioli.Api.Apis;
+using Ravioli.Api.Secrets;
+using Ravioli.Core.Apps;
+using Ravioli.Staging;
+using Ravioli.Staging.Buildpacks;
+using Ravioli.Staging.Droplets;
+using Ravioli.Staging.Packages;
+using Ravioli.Staging.Running;
+using Ravioli.Store;
+using Ravioli.Store.Blobs;
+using Ravioli.Store.Entities;
+
+namespace Ravioli.Api.Builds;
+
+/// <summary>
+/// Runs builds: extracts the package, runs the buildpacks, stores the droplet. Level-triggered: at start it
+/// picks up every build still STAGING (the platform stopped mid-staging) and runs it again from the package,
+/// so nothing stays "in progress" forever. At most <see cref="Concurrency"/> stagings run at once.
+/// </summary>
+public sealed partial class StagingService(
+    IServiceScopeFactory scopes, IStagingRunner runner, ILoggerFactory loggers, BlobStore blobs, SecretBox secrets, BuildLogs logs, PackageLimits limits,
+    IOptions<RavioliApiOptions> options, ILogger<StagingService> logger) : BackgroundService
+{
+    public const int Concurrency = 2;
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+
+    public void Enqueue(string buildGuid) => _queue.Writer.TryWrite(buildGuid);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
+            foreach (var guid in await db.Builds.Where(b => b.State == BuildStates.Staging).OrderBy(b => b.CreatedAt).Select(b => b.Guid).ToListAsync(stoppingToken))
+            {
+                Enqueue(guid);
+            }
+        }
+        var workers = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var guid in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await StageAsync(guid, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Left STAGING on purpose: the next start runs it again.
+                    return;
+                }
+                catch (Exception e)
+                {
+                    LogUnexpected(logger, guid, e);
+                    await FinishAsync(guid, null, $"StagingError: the platform hit an unexpected error while staging ({e.GetType().Name}). Retry the push.", CancellationToken.None);
+                }
+            }
+        }, stoppingToken)).ToList();
+        await Task.WhenAll(workers);
+    }
+
+    private async Task StageAsync(string buildGuid, CancellationToken ct)
+    {
+        BuildEntity build;
+        AppEntity app;
+        PackageEntity package;
+        string? webCommand;
+        List<(string Name, string Directory, int Position)> operatorBuildpacks;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
+            var found = await db.Builds.AsNoTracking().FirstOrDefaultAsync(b => b.Guid == buildGuid, ct);
+            if (found is null || found.State != BuildStates.Staging)
+            {
+                return;
+            }
+            build = found;
+            app = await db.Apps.AsNoTracking().FirstAsync(a => a.Guid == build.AppGuid, ct);
+            package = await db.Packages.AsNoTracking().FirstAsync(p => p.Guid == build.PackageGuid, ct);
+            webCommand = await db.Processes.Where(p => p.AppGuid == app.Guid && p.Type == ProcessLimits.WebType).Select(p => p.Command).FirstOrDefaultAsync(ct);
+            operatorBuildpacks = [.. (await db.Buildpacks.AsNoTracking().Where(b => b.Enabled && b.BlobKey != null).ToListAsync(ct))
+                .Select(b => (b.Name, BuildpackDirectory(b.Guid), b.Position))];
+        }
+
+        var work = Path.Combine(options.Value.DataDirectory, "staging", buildGuid);
+        if (Directory.Exists(work))
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        var source = Path.Combine(work, "source");
+        await using var log = logs.OpenWriter(buildGuid);
+        void Log(string line) => log.WriteLine(line);
+        try
+        {
+            Log($"Staging {app.Name} (build {buildGuid})");
+            await AppPackage.ExtractAsync(blobs.PathOf(package.BlobKey!), source, limits, ct);
+            var registry = operatorBuildpacks.Aggregate(BuildpackRegistry.Default, (r, b) => Directory.Exists(b.Directory) ? r.WithBuildpack(b.Name, b.Directory, b.Position) : r);
+            var stager = new Stager(registry, runner, logger: loggers.CreateLogger<Stager>());
+            var env = app.EnvironmentVariables.Length == 0 ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Open(app.EnvironmentVariables)) ?? [];
+            var archive = Path.Combine(work, "droplet.tgz");
+            var result = await stager.StageAsync(new StagingRequest
+            {
+                SourceDirectory = source,
+                WorkDirectory = Path.Combine(work, "build"),
+                Buildpacks = JsonSerializer.Deserialize<List<string>>(build.Buildpacks) ?? [],
+                Environment = env,
+                CacheDirectory = Path.Combine(options.Value.DataDirectory, "cache", app.Guid),
+                StartCommand = webCommand,
+                DropletArchivePath = archive,
+                Timeout = options.Value.StagingTimeout,
+            }, Log, ct);
+            var (sha, size) = await blobs.PutFileAsync(archive, ct);
+            Log($"Uploaded droplet ({size / 1024} KiB)");
+            await FinishAsync(buildGuid, new DropletEntity
+            {
+                AppGuid = app.Guid,
+                PackageGuid = package.Guid,
+                BuildGuid = buildGuid,
+                State = DropletStates.Staged,
+                BlobKey = sha,
+                Buildpack = result.Buildpack,
+                ProcessTypes = JsonSerializer.Serialize(result.ProcessTypes),
+            }, null, ct);
+        }
+        catch (StagingFailedException e)
+        {
+            Log($"Staging failed: {e.Message}");
+            await FinishAsync(buildGuid, null, $"{e.Reason}: {e.Message}", ct);
+        }
+        catch (ArchiveRejectedException e)
+        {
+            Log($"Staging failed: {e.Message}");
+            await FinishAsync(buildGuid, null, $"InvalidPackage: {e.Message}", ct);
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Records the outcome in one transaction: the droplet (if any), the build's state, and the pruning of old droplets.</summary>
+    private async Task FinishAsync(string buildGuid, DropletEntity? droplet, string? error, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
+        var build = await db.Builds.FirstOrDefaultAsync(b => b.Guid == buildGuid, ct);
+        if (build is null)
+        {
+            return;
+        }
+        if (droplet is not null)
+        {
+            db.Droplets.Add(droplet);
+            build.DropletGuid = droplet.Guid;
+            build.State = BuildStates.Staged;
+            var app = await db.Apps.AsNoTracking().FirstAsync(a => a.Guid == build.AppGuid, ct);
+            var old = await db.Droplets.Where(d => d.AppGuid == build.AppGuid && d.State == DropletStates.Staged && d.Guid != app.CurrentDropletGuid)
+                .OrderByDescending(d => d.CreatedAt).Skip(DropletsApi.Kept - 1).ToListAsync(ct);
+            foreach (var expired in old)
+            {
+                expired.State = DropletStates.Expired;
+            }
+        }
+        else
+        {
+            build.State = BuildStates.Failed;
+            build.Error = error;
+        }
+        await db.SaveChangesAsync(ct);
+        logs.Complete(buildGuid);
+    }
+
+    public string BuildpackDirectory(string buildpackGuid) => Path.Combine(options.Value.DataDirectory, "buildpacks", buildpackGuid);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Staging build {Build} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, string build, Exception exception);
+}
+
+/// <summary>
+/// Staging output per build, in files under DATA/logs/builds, so a log outlives the process that wrote it
+/// and readers can follow it while staging runs.
+/// </summary>
+public sealed class BuildLogs(IOptions<RavioliApiOptions> options)
+{
+    private readonly string _directory = Directory.CreateDirectory(Path.Combine(options.Value.DataDirectory, "logs", "builds")).FullName;
+
+    public string PathOf(string buildGuid) => Path.Combine(_directory, buildGuid + ".log");
+
+    public StreamWriter OpenWriter(string buildGuid) =>
+        new(new FileStream(PathOf(buildGuid), FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false)) { AutoFlush = true };
+
+    /// <summary>Marks the log finished, for followers that only look at the file.</summary>
+    public void Complete(string buildGuid) => File.AppendAllText(PathOf(buildGuid) + ".done", "");
+
+    public bool IsComplete(string buildGuid) => File.Exists(PathOf(buildGuid) + ".done");
+}

@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Ravioli.Core.Security;
+using Ravioli.Node.Api;
+using Ravioli.Node.Desired;
+using Ravioli.Node.Droplets;
+using Ravioli.Node.Logs;
+using Ravioli.Node.Reconciling;
+using Ravioli.Router;
+using Ravioli.Router.AccessLog;
+using Ravioli.Router.Routing;
+using Ravioli.Runtime.Local;
+
+namespace Ravioli.Node;
+
+/// <summary>
+/// The node agent: the executor that keeps instances running, the router in front of them, and a small
+/// internal API for the control plane. Two Kestrel servers in one process, sharing the executor and the
+/// route table, because the router answers every request on its port while the API has routes of its own.
+/// </summary>
+public sealed partial class NodeHost : IAsyncDisposable
+{
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
+    {
+        ["--data-dir"] = "Ravioli:Node:DataDirectory",
+        ["--control-plane"] = "Ravioli:Node:ControlPlaneUrl",
+        ["--node-port"] = "Ravioli:Node:NodePort",
+        ["--router-port"] = "Ravioli:Node:RouterPort",
+        ["--router-listen"] = "Ravioli:Node:RouterListenAddress",
+    };
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+
+    private NodeHost(WebApplication api, WebApplication router)
+    {
+        Api = api;
+        Router = router;
+    }
+
+    public WebApplication Api { get; }
+    public WebApplication Router { get; }
+    public LocalExecutor Executor => Api.Services.GetRequiredService<LocalExecutor>();
+    public NodeOptions Options => Api.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
+
+    public static NodeHost Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var apiBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        apiBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ravioli:Node:DataDirectory"] = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ravioli"),
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        });
+        apiBuilder.Configuration.AddEnvironmentVariables("RAVIOLI__");
+        apiBuilder.Configuration.AddCommandLine(args, Switches.ToDictionary());
+        configure?.Invoke(apiBuilder);
+        apiBuilder.Services.AddOptions<NodeOptions>().Bind(apiBuilder.Configuration.GetSection(NodeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var options = apiBuilder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
+        options.DataDirectory = Path.GetFullPath(options.DataDirectory);
+        apiBuilder.Configuration["Ravioli:Node:DataDirectory"] = options.DataDirectory;
+
+        // The router first: its route table store is what the reconciler updates.
+        var routerBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        routerBuilder.Configuration.AddConfiguration(apiBuilder.Configuration);
+        routerBuilder.Logging.ClearProviders();
+        foreach (var provider in apiBuilder.Logging.Services.Where(s => s.ServiceType == typeof(ILoggerProvider)))
+        {
+            routerBuilder.Logging.Services.Add(provider);
+        }
+        routerBuilder.Services.AddRavioliRouter(o => apiBuilder.Configuration.GetSection("Ravioli:Router").Bind(o));
+        routerBuilder.WebHost.ConfigureKestrel(k => k.ListenRavioliRouter(new IPEndPoint(IPAddress.Parse(options.RouterListenAddress), options.RouterPort)));
+        var logs = new AppLogStore(Microsoft.Extensions.Options.Options.Create(options));
+        routerBuilder.Services.AddSingleton<IAccessLog>(new RouterLogSink(logs));
+        var router = routerBuilder.Build();
+        router.MapRavioliRouter();
+
+        var s = apiBuilder.Services;
+        s.AddSingleton(logs);
+        s.AddSingleton(router.Services.GetRequiredService<RouteTableStore>());
+        s.AddSingleton(router.Services.GetRequiredService<Ravioli.Router.Metrics.RouterMetrics>());
+        s.AddSingleton(_ => NodeToken.FromDataDirectory(options.DataDirectory));
+        s.AddSingleton(TimeProvider.System);
+        s.AddHttpClient<DesiredStateSource>();
+        s.AddHttpClient<DropletCache>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        s.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DesiredStateSource)));
+        s.AddSingleton<DesiredStateSource>(sp => ActivatorUtilities.CreateInstance<DesiredStateSource>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DesiredStateSource))));
+        s.AddSingleton<DropletCache>(sp => ActivatorUtilities.CreateInstance<DropletCache>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DropletCache))));
+        s.AddSingleton(sp => new LocalExecutor(new LocalExecutorOptions
+        {
+            StateDirectory = Path.Combine(options.StateDirectory, "executor"),
+            ImmediateRestarts = options.ImmediateRestarts,
+            InitialRestartDelay = options.InitialRestartDelay,
+            MaxRestartDelay = options.MaxRestartDelay,
+            RequireSandbox = options.RequireSandbox,
+        }, sp.GetRequiredService<ILogger<LocalExecutor>>(), sp.GetRequiredService<TimeProvider>()));
+        s.AddSingleton<NodeReconciler>();
+        apiBuilder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.NodePort));
+        var api = apiBuilder.Build();
+        api.MapNodeInternalApi();
+        return new NodeHost(api, router);
+    }
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        var logger = Api.Services.GetRequiredService<ILogger<NodeHost>>();
+        await Executor.StartAsync(ct);
+        LogIsolation(logger, Executor.Isolation);
+        await Router.StartAsync(ct);
+        await Api.StartAsync(ct);
+        var token = _stopping.Token;
+        _loops.Add(Task.Run(() => RunLoopAsync(logger, token), CancellationToken.None));
+        _loops.Add(Task.Run(() => PumpOutputAsync(token), CancellationToken.None));
+        _loops.Add(Task.Run(() => PumpEventsAsync(token), CancellationToken.None));
+    }
+
+    public Uri RouterAddress => Address(Router);
+    public Uri ApiAddress => Address(Api);
+
+    private static Uri Address(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    private readonly SemaphoreSlim _wake = new(0);
+
+    // Owned with the host: disposed in DisposeAsync after the loops that wait on it have ended.
+
+    /// <summary>Nudges the loop to reconcile now (an instance changed state, or a new desired set).</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private async Task RunLoopAsync(ILogger logger, CancellationToken ct)
+    {
+        var desired = Api.Services.GetRequiredService<DesiredStateSource>();
+        var reconciler = Api.Services.GetRequiredService<NodeReconciler>();
+        var lastPoll = DateTimeOffset.MinValue;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (DateTimeOffset.UtcNow - lastPoll >= Options.PollInterval)
+                {
+                    lastPoll = DateTimeOffset.UtcNow;
+                    await desired.RefreshAsync(ct);
+                }
+                await reconciler.ReconcileAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Level-triggered: the next pass starts from scratch, so one failure is only a delay.
+                LogPassFailed(logger, e);
+            }
+            await _wake.WaitAsync(Options.ReconcileInterval < Options.PollInterval ? Options.ReconcileInterval : Options.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task PumpOutputAsync(CancellationToken ct)
+    {
+        var logs = Api.Services.GetRequiredService<AppLogStore>();
+        try
+        {
+            await foreach (var line in Executor.Output.ReadAllAsync(ct))
+            {
+                logs.Append(line.AppGuid, new LogLine(line.Timestamp, $"APP/PROC/{line.ProcessType.ToUpperInvariant()}",
+                    line.Index.ToString(CultureInfo.InvariantCulture), line.Stream, line.Text));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task PumpEventsAsync(CancellationToken ct)
+    {
+        var logs = Api.Services.GetRequiredService<AppLogStore>();
+        try
+        {
+            await foreach (var e in Executor.Events.ReadAllAsync(ct))
+            {
+                var message = e.Reason is null ? $"Instance {e.Type}" : $"Instance {e.Type}: {e.Reason}";
+                logs.Append(e.AppGuid, new LogLine(e.Timestamp, "CELL", e.Index.ToString(CultureInfo.InvariantCulture), "out", message));
+                Wake();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Stops the node agent but leaves the instances running, so a restarted node adopts them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Api.StopAsync();
+        await Router.StopAsync();
+        await Executor.DisposeAsync();
+        await Api.DisposeAsync();
+        await Router.DisposeAsync();
+        _stopping.Dispose();
+        _wake.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Isolation on this host: {Isolation}")]
+    private static partial void LogIsolation(ILogger logger, IsolationReport isolation);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A reconcile pass failed; the next one retries")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Turns router access log entries into RTR log lines of the app.</summary>
+internal sealed class RouterLogSink(AppLogStore logs) : IAccessLog
+{
+    public void Write(AccessLogEntry entry)
+    {
+        if (entry.AppGuid is { } app)
+        {
+            logs.Append(app, new LogLine(entry.Timestamp, "RTR", entry.InstanceIndex?.ToString(CultureInfo.InvariantCulture) ?? "", "out", AccessLogFormatter.Format(entry)));
+        }
+    }
+}

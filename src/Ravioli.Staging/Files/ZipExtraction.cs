@@ -1,0 +1,62 @@
+using System.IO.Compression;
+using System.Text;
+using Ravioli.Staging.Droplets;
+
+namespace Ravioli.Staging.Files;
+
+/// <summary>Walks a zip into a <see cref="SafeExtractor"/>: directories, files with their Unix modes, and symlinks (checked to stay inside).</summary>
+internal static class ZipExtraction
+{
+    private const int SymlinkFileType = 0xA000;
+    private const int FileTypeMask = 0xF000;
+    private const int MaxSymlinkTargetLength = 4096;
+
+    public static async Task ExtractAsync(string zipFile, string name, SafeExtractor extractor, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(zipFile, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+        ZipArchive zip;
+        try
+        {
+            zip = await ZipArchive.CreateAsync(file, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: null, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArchiveRejectedException($"{name} is not a valid zip file: {e.Message}", e);
+        }
+        await using (zip)
+        {
+            foreach (var entry in zip.Entries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var relative = extractor.Normalize(entry.FullName);
+                var unixMode = (entry.ExternalAttributes >> 16) & 0xFFFF;
+                if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
+                {
+                    extractor.CreateDirectory(relative, unixMode == 0 ? null : (UnixFileMode)(unixMode & 0x1FF));
+                }
+                else if ((unixMode & FileTypeMask) == SymlinkFileType)
+                {
+                    extractor.CreateSymlink(relative, await ReadSymlinkTargetAsync(entry, name, cancellationToken));
+                }
+                else
+                {
+                    await using var stream = await entry.OpenAsync(cancellationToken);
+                    await extractor.WriteFileAsync(relative, stream, unixMode == 0 ? null : (UnixFileMode)(unixMode & 0x1FF), cancellationToken);
+                }
+            }
+        }
+    }
+
+    public static bool IsSymlink(ZipArchiveEntry entry) => (((entry.ExternalAttributes >> 16) & 0xFFFF) & FileTypeMask) == SymlinkFileType;
+
+    public static async Task<string> ReadSymlinkTargetAsync(ZipArchiveEntry entry, string name, CancellationToken cancellationToken)
+    {
+        if (entry.Length > MaxSymlinkTargetLength)
+        {
+            throw new ArchiveRejectedException($"{name} was rejected: symlink '{entry.FullName}' has a target longer than {MaxSymlinkTargetLength} bytes.");
+        }
+        await using var stream = await entry.OpenAsync(cancellationToken);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
+}

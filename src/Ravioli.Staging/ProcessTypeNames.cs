@@ -1,0 +1,6 @@
+namespace Ravioli.Staging;
+
+internal static class ProcessTypeNames
+{
+    public const string Web = "web";
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Ravioli.Testing;
+using Xunit;
+
+namespace Ravioli.Node.Tests;
+
+public sealed class NodeTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private async Task<JsonElement> StatsAsync(string app) =>
+        (await platform.Admin.GetJsonAsync($"/v3/processes/{app}/stats")).Expect(HttpStatusCode.OK).GetProperty("resources");
+
+    private static int Running(JsonElement stats) => stats.EnumerateArray().Count(i => i.GetProperty("state").GetString() == "RUNNING");
+
+    [Fact]
+    public async Task A_started_app_is_served_by_the_router_scales_and_restarts_without_failed_requests()
+    {
+        var (app, host) = await platform.PushAsync("hello", "hello from python");
+        (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/actions/start", new { })).Expect(HttpStatusCode.OK);
+        using var client = platform.RouterClient(host);
+        var first = await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200", StringComparison.Ordinal), Bound, "first 200 through the router");
+        Assert.StartsWith("200 hello from python 0", first, StringComparison.Ordinal);
+
+        var stats = await StatsAsync(app);
+        Assert.Equal("RUNNING", stats[0].GetProperty("state").GetString());
+        Assert.True(stats[0].GetProperty("usage").GetProperty("mem").GetInt64() >= 0);
+
+        (await platform.Admin.PostJsonAsync($"/v3/processes/{app}/actions/scale", new { instances = 3 })).Expect(HttpStatusCode.OK);
+        await PlatformFixture.EventuallyAsync(() => StatsAsync(app), s => Running(s) == 3, Bound, "3 running instances");
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            seen.Add(await PlatformFixture.GetAsync(client));
+        }
+        Assert.Equal(3, seen.Count(s => s.StartsWith("200 hello from python", StringComparison.Ordinal)));
+
+        // A rolling restart under a request loop: every request answered 200, and the new env is live afterwards.
+        (await platform.Admin.PatchJsonAsync($"/v3/apps/{app}/environment_variables", new { var = new Dictionary<string, string> { ["GREETING"] = "v2" } })).Expect(HttpStatusCode.OK);
+        using var loop = new CancellationTokenSource();
+        var failures = new List<string>();
+        var total = 0;
+        var requests = Task.Run(async () =>
+        {
+            while (!loop.IsCancellationRequested)
+            {
+                var result = await PlatformFixture.GetAsync(client);
+                Interlocked.Increment(ref total);
+                if (!result.StartsWith("200", StringComparison.Ordinal))
+                {
+                    lock (failures)
+                    {
+                        failures.Add(result);
+                    }
+                }
+            }
+        });
+        (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/actions/restart", new { })).Expect(HttpStatusCode.OK);
+        await PlatformFixture.EventuallyAsync(async () =>
+        {
+            var answers = new HashSet<string>();
+            for (var i = 0; i < 12; i++)
+            {
+                answers.Add(await PlatformFixture.GetAsync(client));
+            }
+            return answers;
+        }, a => a.All(x => x.EndsWith(" v2", StringComparison.Ordinal)) && a.Count == 3, TimeSpan.FromSeconds(120), "all 3 instances on the new generation");
+        await loop.CancelAsync();
+        await requests;
+        Assert.True(failures.Count == 0, $"{failures.Count} of {total} requests failed during the rolling restart: {string.Join(" | ", failures.Take(5))}");
+        Assert.True(total > 20, $"only {total} requests ran");
+    }
+
+    [Fact]
+    public async Task A_killed_instance_is_replaced_and_routable_again_and_the_crash_is_logged()
+    {
+        var (app, host) = await platform.PushAsync("crashy", "still here");
+        (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/actions/start", new { })).Expect(HttpStatusCode.OK);
+        using var client = platform.RouterClient(host);
+        await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200", StringComparison.Ordinal), Bound, "first 200");
+        var instance = platform.Node.Executor.Snapshot().Single(s => s.AppGuid == app);
+        var appPid = Process.GetProcesses().Where(p => ParentChain(p.Id).Contains(instance.Pid!.Value) && p.ProcessName.StartsWith("python3", StringComparison.Ordinal)).Select(p => p.Id).First();
+        Process.GetProcessById(appPid).Kill();
+        await PlatformFixture.EventuallyAsync(() => Task.FromResult(platform.Node.Executor.Snapshot().Single(s => s.AppGuid == app)),
+            s => s.CrashCount >= 1 && s.State == "RUNNING", Bound, "crash noticed and instance running again");
+        await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200 still here", StringComparison.Ordinal), Bound, "routable again after the crash");
+
+        using var logs = await platform.Admin.GetAsync($"/v3/apps/{app}/logs?recent=true");
+        var text = await logs.Content.ReadAsStringAsync();
+        Assert.Contains("crashed", text, StringComparison.Ordinal);
+        Assert.Contains("listening on", text, StringComparison.Ordinal);
+    }
+
+    private static HashSet<int> ParentChain(int pid)
+    {
+        var chain = new HashSet<int>();
+        while (pid > 1 && chain.Add(pid))
+        {
+            var stat = File.Exists($"/proc/{pid}/stat") ? File.ReadAllText($"/proc/{pid}/stat") : "";
+            var after = stat.LastIndexOf(')');
+            if (after < 0)
+            {
+                break;
+            }
+            pid = int.Parse(stat[(after + 2)..].Split(' ')[1]);
+        }
+        return chain;
+    }
+}
