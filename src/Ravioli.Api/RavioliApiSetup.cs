@@ -31,7 +31,9 @@ public static class RavioliApiSetup
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Runs.RunSpecs>();
         services.TryAddSingleton(new Staging.Packages.PackageLimits());
-        services.AddSingleton<Staging.Running.IStagingRunner, Staging.Running.ProcessStagingRunner>();
+        // Staging runs in the same kind of sandbox as apps (bwrap, unprivileged uid); unsandboxed only where bwrap is missing, loudly.
+        services.TryAddSingleton<Staging.Running.IStagingRunner>(sp => new Staging.Running.SandboxedStagingRunner(
+            new Staging.Running.ProcessStagingRunner(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Staging.Running.SandboxedStagingRunner>>()));
         services.AddSingleton<Builds.BuildLogs>();
         services.AddSingleton<Builds.StagingService>();
         services.AddHostedService(sp => sp.GetRequiredService<Builds.StagingService>());

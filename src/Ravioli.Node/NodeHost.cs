@@ -63,7 +63,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         configure?.Invoke(apiBuilder);
         apiBuilder.Services.AddOptions<NodeOptions>().Bind(apiBuilder.Configuration.GetSection(NodeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var options = apiBuilder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
-        options.DataDirectory = Path.GetFullPath(options.DataDirectory);
+        options.DataDirectory = DataDirectory.EnsureTraversable(options.DataDirectory);
+        DataDirectory.EnsureTraversable(options.StateDirectory);
         apiBuilder.Configuration["Ravioli:Node:DataDirectory"] = options.DataDirectory;
 
         // The router first: its route table store is what the reconciler updates.

@@ -1,5 +1,6 @@
 using Ravioli.Node;
 
+Ravioli.Core.Security.DataDirectory.RestrictUmask();
 await using var node = NodeHost.Build(args);
 var stopped = new TaskCompletionSource();
 Console.CancelKeyPress += (_, e) =>

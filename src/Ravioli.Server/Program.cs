@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Ravioli.Api;
 using Ravioli.Server;
 
+Ravioli.Core.Security.DataDirectory.RestrictUmask();
 var app = RavioliServer.Build(args);
 var options = app.Services.GetRequiredService<IOptions<RavioliApiOptions>>().Value;
 Bootstrap.Result boot;

@@ -38,13 +38,8 @@ public static class RavioliServer
         builder.Configuration.AddCommandLine(args, Switches.ToDictionary());
         configure?.Invoke(builder);
 
-        var dataDirectory = Path.GetFullPath(builder.Configuration["Ravioli:DataDirectory"]!);
+        var dataDirectory = Ravioli.Core.Security.DataDirectory.EnsureTraversable(builder.Configuration["Ravioli:DataDirectory"]!);
         builder.Configuration["Ravioli:DataDirectory"] = dataDirectory;
-        Directory.CreateDirectory(dataDirectory);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
 
         var port = builder.Configuration.GetValue("Ravioli:ApiPort", 8080);
         var address = IPAddress.Parse(builder.Configuration["Ravioli:ListenAddress"] ?? "127.0.0.1");

@@ -16,6 +16,13 @@ public sealed class NodeTests(PlatformFixture platform) : IClassFixture<Platform
     private static int Running(JsonElement stats) => stats.EnumerateArray().Count(i => i.GetProperty("state").GetString() == "RUNNING");
 
     [Fact]
+    public void Apps_run_in_the_real_sandbox_on_this_host_not_the_degraded_fallback()
+    {
+        var isolation = platform.Node.Executor.Isolation;
+        Assert.True(isolation.Sandbox == "bwrap" && isolation.CgroupVersion != "none" && isolation.Warnings.Count == 0, isolation.ToString());
+    }
+
+    [Fact]
     public async Task A_started_app_is_served_by_the_router_scales_and_restarts_without_failed_requests()
     {
         var (app, host) = await platform.PushAsync("hello", "hello from python");

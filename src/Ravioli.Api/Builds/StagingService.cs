@@ -90,7 +90,9 @@ public sealed partial class StagingService(
                 .Select(b => (b.Name, BuildpackDirectory(b.Guid), b.Position))];
         }
 
-        var work = Path.Combine(options.Value.DataDirectory, "staging", buildGuid);
+        // Staging directories are bound into the staging sandbox, whose uid must be able to reach them.
+        var work = Path.Combine(Core.Security.DataDirectory.EnsureTraversable(Path.Combine(options.Value.DataDirectory, "staging")), buildGuid);
+        Core.Security.DataDirectory.EnsureTraversable(Path.Combine(options.Value.DataDirectory, "cache"));
         if (Directory.Exists(work))
         {
             Directory.Delete(work, recursive: true);

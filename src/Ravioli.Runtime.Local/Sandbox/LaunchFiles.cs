@@ -107,31 +107,15 @@ internal static class LaunchFiles
             "--uid", setup.Uid.ToString(CultureInfo.InvariantCulture),
             "--gid", setup.Gid.ToString(CultureInfo.InvariantCulture),
             "--hostname", hostname,
-            "--ro-bind", "/usr", "/usr",
         };
         if (setup.DisableUserns)
         {
             args.Add("--disable-userns");
         }
 
-        // Merged-/usr hosts have /bin, /lib… as symlinks into /usr; others have real directories to bind read-only.
-        foreach (var top in new[] { "bin", "sbin", "lib", "lib32", "lib64", "libx32" })
-        {
-            var host = "/" + top;
-            var info = new FileInfo(host);
-            if (info.LinkTarget is { } target)
-            {
-                args.AddRange(["--symlink", target.TrimStart('/'), host]);
-            }
-            else if (Directory.Exists(host))
-            {
-                args.AddRange(["--ro-bind", host, host]);
-            }
-        }
-
+        args.AddRange(Ravioli.Core.Sandboxing.SystemMounts.BwrapArguments());
         args.AddRange(
         [
-            "--ro-bind", "/etc", "/etc",
             "--proc", "/proc",
             "--dev", "/dev",
             "--perms", "1777", "--size", Math.Max(tmpBytes, 1024 * 1024).ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
