@@ -81,7 +81,8 @@ public static class RavioliApiSetup
             .MapDropletsApi()
             .MapRoutesApi()
             .MapPackagesApi()
-            .MapBuildsApi();
+            .MapBuildsApi()
+            .MapBuildpacksApi();
         return app;
     }
 }

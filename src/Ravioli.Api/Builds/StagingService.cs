@@ -73,7 +73,7 @@ public sealed partial class StagingService(
         AppEntity app;
         PackageEntity package;
         string? webCommand;
-        List<(string Name, string Directory, int Position)> operatorBuildpacks;
+        BuildpackRegistry registry;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
@@ -86,8 +86,7 @@ public sealed partial class StagingService(
             app = await db.Apps.AsNoTracking().FirstAsync(a => a.Guid == build.AppGuid, ct);
             package = await db.Packages.AsNoTracking().FirstAsync(p => p.Guid == build.PackageGuid, ct);
             webCommand = await db.Processes.Where(p => p.AppGuid == app.Guid && p.Type == ProcessLimits.WebType).Select(p => p.Command).FirstOrDefaultAsync(ct);
-            operatorBuildpacks = [.. (await db.Buildpacks.AsNoTracking().Where(b => b.Enabled && b.BlobKey != null).ToListAsync(ct))
-                .Select(b => (b.Name, BuildpackDirectory(b.Guid), b.Position))];
+            registry = RegistryFor(await db.Buildpacks.AsNoTracking().ToListAsync(ct));
         }
 
         // Staging directories are bound into the staging sandbox, whose uid must be able to reach them.
@@ -104,7 +103,6 @@ public sealed partial class StagingService(
         {
             Log($"Staging {app.Name} (build {buildGuid})");
             await AppPackage.ExtractAsync(blobs.PathOf(package.BlobKey!), source, limits, ct);
-            var registry = operatorBuildpacks.Aggregate(BuildpackRegistry.Default, (r, b) => Directory.Exists(b.Directory) ? r.WithBuildpack(b.Name, b.Directory, b.Position) : r);
             var stager = new Stager(registry, runner, logger: loggers.CreateLogger<Stager>());
             var env = app.EnvironmentVariables.Length == 0 ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Open(app.EnvironmentVariables)) ?? [];
             var archive = Path.Combine(work, "droplet.tgz");
@@ -182,6 +180,13 @@ public sealed partial class StagingService(
         await db.SaveChangesAsync(ct);
         logs.Complete(buildGuid);
     }
+
+    /// <summary>The built-ins plus the enabled, uploaded operator buildpacks at their positions: what detection walks.</summary>
+    public BuildpackRegistry RegistryFor(IEnumerable<BuildpackEntity> operatorBuildpacks) =>
+        operatorBuildpacks
+            .Where(b => b.Enabled && b.BlobKey != null && Directory.Exists(BuildpackDirectory(b.Guid)))
+            .OrderBy(b => b.Position).ThenBy(b => b.CreatedAt)
+            .Aggregate(BuildpackRegistry.Default, (r, b) => r.WithBuildpack(b.Name, BuildpackDirectory(b.Guid), b.Position));
 
     public string BuildpackDirectory(string buildpackGuid) => Path.Combine(options.Value.DataDirectory, "buildpacks", buildpackGuid);
 

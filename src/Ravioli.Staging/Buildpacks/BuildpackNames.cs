@@ -10,4 +10,6 @@ public static class BuildpackNames
     public const string Java = "java_buildpack";
     public const string Staticfile = "staticfile_buildpack";
     public const string Binary = "binary_buildpack";
+
+    public static readonly IReadOnlyList<string> All = [DotnetCore, Nodejs, Python, Go, Java, Staticfile, Binary];
 }

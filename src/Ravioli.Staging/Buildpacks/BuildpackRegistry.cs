@@ -44,6 +44,9 @@ public sealed partial class BuildpackRegistry
     /// Adds an operator buildpack installed in <paramref name="directory"/> (see <see cref="BuildpackPackage"/>)
     /// at <paramref name="position"/> (1 = detected first; those at and after it move down one; null or past the end = last).
     /// </summary>
+    /// <summary>Whether a name can be registered: letters, digits, '_', '-' and '.'.</summary>
+    public static bool IsValidName(string name) => ValidName().IsMatch(name);
+
     public BuildpackRegistry WithBuildpack(string name, string directory, int? position = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
