@@ -10,7 +10,7 @@ ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-
 
 echo "== build"
 dotnet build Ravioli.slnx -c Release --nologo -v q -clp:ErrorsOnly
-mkdir -p .build && touch .build/Ravioli.Server.stamp .build/Ravioli.Cli.stamp
+mkdir -p .build && touch .build/Ravioli.Server.stamp .build/Ravioli.Cli.stamp .build/Ravioli.Node.stamp
 
 results="$(mktemp -d /tmp/ravioli-results.XXXXXX)"
 pg_dir="$(mktemp -u /tmp/ravioli-pg.XXXXXX)"
@@ -41,7 +41,7 @@ run store-postgres Ravioli.Store.Tests RAVIOLI_TEST_POSTGRES="$postgres" & pids+
 run cli Ravioli.Cli.Tests RAVIOLI_TEST_POSTGRES= & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 # Runtime, router, staging and node tests start real processes and sandboxes: one project at a time.
-for project in Runtime.Local Router Staging Node; do
+for project in Runtime.Local Router Staging Node EndToEnd; do
   if [ -d "tests/Ravioli.$project.Tests" ]; then run "$(echo "$project" | tr 'A-Z.' 'a-z-')" "Ravioli.$project.Tests" RAVIOLI_TEST_POSTGRES= || true; fi
 done
 

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Ravioli.EndToEnd.Tests;
+
+/// <summary>Apps keep serving while the control plane dies, and a restarted node adopts its instances instead of starting new ones.</summary>
+public sealed class ResilienceTests(Platform platform) : IClassFixture<Platform>
+{
+    private async Task PushTwoInstancesAsync(string name)
+    {
+        var directory = await PushTests.CopySampleAsync("python");
+        try
+        {
+            var push = await platform.RavInAsync(directory, "push", name, "-i", "2");
+            Assert.True(push.ExitCode == 0, push.ToString());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Runs requests until stopped; returns (total, failures).</summary>
+    private static (Task<(int Total, List<string> Failures)> Loop, CancellationTokenSource Stop) RequestLoop(HttpClient client)
+    {
+        var stop = new CancellationTokenSource();
+        var loop = Task.Run(async () =>
+        {
+            var failures = new List<string>();
+            var total = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var answer = await Platform.GetAsync(client);
+                total++;
+                if (!answer.StartsWith("200", StringComparison.Ordinal))
+                {
+                    failures.Add(answer);
+                }
+                await Task.Delay(10);
+            }
+            return (total, failures);
+        });
+        return (loop, stop);
+    }
+
+    [Fact]
+    public async Task Killing_and_restarting_the_control_plane_fails_no_request()
+    {
+        await PushTwoInstancesAsync("steady");
+        using var client = platform.Router("steady.apps.localhost");
+        var (loop, stop) = RequestLoop(client);
+        for (var round = 0; round < 3; round++)
+        {
+            await Task.Delay(1000);
+            platform.ControlPlane!.Kill();
+            await platform.ControlPlane.WaitForExitAsync();
+            await Task.Delay(1000);
+            await platform.StartAsync();
+        }
+        await Task.Delay(1000);
+        await stop.CancelAsync();
+        var (total, failures) = await loop;
+        Assert.True(failures.Count == 0, $"{failures.Count} of {total} requests failed: {string.Join(" | ", failures.Take(5))}");
+        Assert.True(total > 100, $"only {total} requests ran");
+        Assert.Equal(0, (await platform.RavAsync("app", "steady")).ExitCode);
+    }
+
+    private Dictionary<string, int> InstancePids()
+    {
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(platform.DataDirectory, "node", "executor", "state.json")));
+        return state.RootElement.GetProperty("instances").EnumerateArray()
+            .Where(i => i.TryGetProperty("wrapperPid", out var pid) && pid.ValueKind == JsonValueKind.Number)
+            .ToDictionary(i => i.GetProperty("spec").GetProperty("instanceGuid").GetString()!, i => i.GetProperty("wrapperPid").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_restarted_node_adopts_its_live_instances_without_duplicates()
+    {
+        await PushTwoInstancesAsync("adopted");
+        var before = InstancePids();
+        Assert.True(before.Count >= 2, string.Join(",", before));
+        var nodePid = platform.ReadPid("node.pid");
+        System.Diagnostics.Process.GetProcessById(nodePid).Kill();
+        await System.Diagnostics.Process.GetProcessById(nodePid).WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { });
+        foreach (var pid in before.Values)
+        {
+            Assert.True(Directory.Exists($"/proc/{pid}"), $"instance pid {pid} died with the node agent");
+        }
+        File.Delete(Path.Combine(platform.DataDirectory, "node.pid"));
+        await platform.StartAsync();
+        using var client = platform.Router("adopted.apps.localhost");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var answer = "";
+        while (DateTime.UtcNow < deadline && !(answer = await Platform.GetAsync(client)).StartsWith("200", StringComparison.Ordinal))
+        {
+            await Task.Delay(200);
+        }
+        Assert.StartsWith("200", answer, StringComparison.Ordinal);
+        await Task.Delay(2000);
+        Assert.Equal(before, InstancePids());
+    }
+}
