@@ -23,6 +23,12 @@ public sealed class CliEnvironment
     /// <summary>True when a person sits at the keyboard, so the CLI may ask questions instead of failing.</summary>
     public bool IsInteractive { get; init; }
 
+    /// <summary>True when stderr is a terminal, so progress can be redrawn in place (uploads); scripts get only the summary.</summary>
+    public bool IsErrorTerminal { get; init; }
+
+    /// <summary>Where relative paths start (<c>rav push</c> looks for its manifest and app here).</summary>
+    public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
+
     /// <summary>Reads an environment variable (such as <c>RAV_PASSWORD</c>).</summary>
     public Func<string, string?> GetVariable { get; init; } = static _ => null;
 
@@ -40,6 +46,7 @@ public sealed class CliEnvironment
             In = Console.In,
             Home = DefaultHome(Environment.GetEnvironmentVariable),
             IsInteractive = interactive,
+            IsErrorTerminal = !Console.IsErrorRedirected,
             GetVariable = Environment.GetEnvironmentVariable,
             ReadSecret = interactive ? ReadSecretFromConsole : null,
         };

@@ -2,13 +2,21 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Ravioli.Cli.Commands;
 using Ravioli.Cli.Commands.Apps;
+using Ravioli.Cli.Commands.Buildpacks;
+using Ravioli.Cli.Commands.Domains;
+using Ravioli.Cli.Commands.Droplets;
+using Ravioli.Cli.Commands.Env;
 using Ravioli.Cli.Commands.Events;
+using Ravioli.Cli.Commands.Logs;
 using Ravioli.Cli.Commands.Orgs;
 using Ravioli.Cli.Commands.Platform;
+using Ravioli.Cli.Commands.Push;
 using Ravioli.Cli.Commands.Quotas;
 using Ravioli.Cli.Commands.Roles;
+using Ravioli.Cli.Commands.Routes;
 using Ravioli.Cli.Commands.Session;
 using Ravioli.Cli.Commands.Spaces;
+using Ravioli.Cli.Commands.Tasks;
 using Ravioli.Cli.Commands.Users;
 
 namespace Ravioli.Cli;
@@ -58,7 +66,33 @@ public static class RavCli
             new UpdateQuotaCommand(session),
             new SetQuotaCommand(session),
             new AppsCommand(session),
+            new AppCommand(session),
+            new PushCommand(session),
+            new StartCommand(session),
+            new StopCommand(session),
+            new RestartCommand(session),
+            new RestageCommand(session),
+            new DeleteAppCommand(session),
+            new ScaleCommand(session),
+            new EnvCommand(session),
+            new SetEnvCommand(session),
+            new UnsetEnvCommand(session),
+            new LogsCommand(session),
             new EventsCommand(session),
+            new DropletsCommand(session),
+            new SetDropletCommand(session),
+            new RunTaskCommand(session),
+            new TasksCommand(session),
+            new RoutesCommand(session),
+            new CreateRouteCommand(session),
+            new DeleteRouteCommand(session),
+            new MapRouteCommand(session),
+            new UnmapRouteCommand(session),
+            new DomainsCommand(session),
+            new CreateDomainCommand(session),
+            new CreateSharedDomainCommand(session),
+            new BuildpacksCommand(session),
+            new CreateBuildpackCommand(session),
             new CurlCommand(session),
             new VersionCommand(session),
         ];

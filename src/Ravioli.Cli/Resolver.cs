@@ -34,6 +34,20 @@ internal sealed class Resolver(ApiClient api)
         => await FindQuotaAsync(name, cancellationToken)
             ?? throw new CliException($"Quota '{name}' not found. Run 'rav quotas' to see the ones you can use.");
 
+    public async Task<AppResource?> FindAppAsync(string spaceGuid, string name, CancellationToken cancellationToken)
+        => await FindAsync<AppResource>($"/v3/apps?names={Escape(name)}&space_guids={Escape(spaceGuid)}", cancellationToken);
+
+    public async Task<AppResource> AppAsync(Configuration.TargetRef space, string name, CancellationToken cancellationToken)
+        => await FindAppAsync(space.Guid, name, cancellationToken)
+            ?? throw new CliException($"App '{name}' not found in space '{space.Name}'. Run 'rav apps' to see the apps there, or 'rav push {name}' to create it.");
+
+    public async Task<DomainResource?> FindDomainAsync(string name, CancellationToken cancellationToken)
+        => await FindAsync<DomainResource>($"/v3/domains?names={Escape(name.ToLowerInvariant())}", cancellationToken);
+
+    public async Task<DomainResource> DomainAsync(string name, CancellationToken cancellationToken)
+        => await FindDomainAsync(name, cancellationToken)
+            ?? throw new CliException($"Domain '{name}' not found. Run 'rav domains' to see the ones you can use.");
+
     public static string Escape(string value) => Uri.EscapeDataString(value);
 
     private async Task<T?> FindAsync<T>(string path, CancellationToken cancellationToken)

@@ -43,6 +43,39 @@ public sealed class EventsTests(RavioliServerFixture server) : IClassFixture<Rav
     }
 
     [Fact]
+    public async Task Events_ForAnApp_ShowOnlyThatAppsEvents()
+    {
+        using var rav = new Rav(server);
+        var space = await TestSpace.CreateAsync(rav);
+        await space.CreateAppAsync(server, "svc");
+        await space.CreateAppAsync(server, "other");
+        await rav.OkAsync("set-env", "svc", "A", "1");
+        await rav.OkAsync("scale", "svc", "-i", "2");
+        await rav.OkAsync("scale", "other", "-i", "2");
+
+        var result = await rav.OkAsync("events", "svc");
+
+        Assert.Contains($"Getting events for app svc in org {space.Org} / space dev as admin...", result.Out);
+        Assert.Matches(@"audit\.app\.create\s+admin\s+app svc", result.Out);
+        Assert.Matches(@"audit\.app\.update\s+admin\s+app svc", result.Out);
+        Assert.Matches(@"audit\.app\.process\.scale\s+admin\s+process svc/web", result.Out);
+        Assert.DoesNotContain("other", result.Out);
+    }
+
+    [Fact]
+    public async Task Events_ForAMissingApp_OrWithOrgToo_Fail()
+    {
+        using var rav = new Rav(server);
+        var space = await TestSpace.CreateAsync(rav);
+
+        var missing = await rav.RunAsync("events", "ghost");
+        var both = await rav.RunAsync("events", "ghost", "--org", space.Org);
+
+        Assert.Contains("App 'ghost' not found", missing.Err);
+        Assert.Contains("not both", both.Err);
+    }
+
+    [Fact]
     public async Task Events_FilteredByType_ListOnlyThatType()
     {
         using var rav = new Rav(server);

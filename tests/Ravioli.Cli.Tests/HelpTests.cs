@@ -12,7 +12,13 @@ public sealed class HelpTests
         "create-user", "delete-user",
         "set-org-role", "unset-org-role", "set-space-role", "unset-space-role", "org-users", "space-users",
         "quotas", "create-quota", "update-quota", "set-quota",
-        "apps", "events", "curl", "version",
+        "apps", "app", "push", "start", "stop", "restart", "restage", "delete", "scale",
+        "env", "set-env", "unset-env", "logs", "events",
+        "droplets", "set-droplet", "run-task", "tasks",
+        "routes", "create-route", "delete-route", "map-route", "unmap-route",
+        "domains", "create-domain", "create-shared-domain",
+        "buildpacks", "create-buildpack",
+        "curl", "version",
     ];
 
     [Theory]

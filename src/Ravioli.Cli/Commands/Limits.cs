@@ -43,6 +43,39 @@ internal static class Limits
         return amount * factor;
     }
 
+    /// <summary>Megabytes from "256M", "1G", "1024" (MB) for an instance's memory or disk, where "unlimited" makes no sense.</summary>
+    public static long ParseSize(string text, string option)
+        => TryParseMegabytes(text, out var megabytes) && megabytes > 0
+            ? megabytes
+            : throw new CliException($"Invalid size '{text}' for {option}. Use a size such as 256M or 1G (or megabytes: 256).");
+
+    /// <summary>Parses "256M", "1G", "1T", "512MB", "1024" (megabytes); false for anything else, including "unlimited".</summary>
+    public static bool TryParseMegabytes(string text, out long megabytes)
+    {
+        megabytes = 0;
+        var value = text.Trim();
+        if (IsUnlimited(value))
+        {
+            return false;
+        }
+
+        try
+        {
+            megabytes = ParseMemory(value, "size") ?? 0;
+            return true;
+        }
+        catch (CliException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A whole number of at least 0 (instances).</summary>
+    public static int ParseInstances(string text, string option)
+        => int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : throw new CliException($"Invalid number '{text}' for {option}. Use a whole number of at least 0.");
+
     /// <summary>A count such as "10"; null for "-1" or "unlimited".</summary>
     public static long? ParseCount(string text, string option)
     {

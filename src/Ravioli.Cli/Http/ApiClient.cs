@@ -18,6 +18,9 @@ internal sealed class ApiClient : IDisposable
     // Refresh a little before expiry so a token does not run out between the check and the server reading it.
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(30);
 
+    // Per request rather than HttpClient.Timeout, which would also cut off log streams and big uploads.
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
+
     private readonly CliSession _session;
     private readonly HttpClient _http;
 
@@ -27,7 +30,7 @@ internal sealed class ApiClient : IDisposable
         _http = session.Env.Handler is { } handler
             ? new HttpClient(handler, disposeHandler: false)
             : new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) }, disposeHandler: true);
-        _http.Timeout = TimeSpan.FromSeconds(100);
+        _http.Timeout = Timeout.InfiniteTimeSpan;
     }
 
     public void Dispose() => _http.Dispose();
@@ -46,6 +49,61 @@ internal sealed class ApiClient : IDisposable
 
     public Task DeleteAsync(string path, CancellationToken cancellationToken)
         => SendJsonAsync(HttpMethod.Delete, path, null, cancellationToken);
+
+    /// <summary>
+    /// Sends a GET and returns as soon as the headers arrive, for answers that stream (build and app logs):
+    /// the caller reads the body as it comes and disposes the response. Error answers are thrown as usual.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenStreamAsync(string path, CancellationToken cancellationToken)
+    {
+        var apiUrl = RequireApiUrl();
+        var response = await SendAuthorizedAsync(
+            () => new HttpRequestMessage(HttpMethod.Get, Resolve(apiUrl, path)),
+            cancellationToken,
+            HttpCompletionOption.ResponseHeadersRead,
+            RequestTimeout);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw ApiException.From(response.StatusCode, text, response.Headers);
+        }
+    }
+
+    /// <summary>
+    /// POSTs a file as the request body, streamed from disk (apps can be big), reporting the bytes sent so
+    /// far to <paramref name="progress"/>. There is no overall timeout: a big upload on a slow link takes as
+    /// long as it takes, and Ctrl+C still stops it.
+    /// </summary>
+    public async Task<JsonElement> UploadAsync(string path, string file, string contentType, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        var apiUrl = RequireApiUrl();
+        var length = new FileInfo(file).Length;
+        using var response = await SendAuthorizedAsync(
+            () =>
+            {
+                // A new stream per attempt: a retry after a 401 must send the whole file again.
+                var content = new StreamContent(new ProgressStream(File.OpenRead(file), progress), 81920);
+                content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+                content.Headers.ContentLength = length;
+                return new HttpRequestMessage(HttpMethod.Post, Resolve(apiUrl, path)) { Content = content };
+            },
+            cancellationToken,
+            HttpCompletionOption.ResponseContentRead,
+            Timeout.InfiniteTimeSpan);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ApiException.From(response.StatusCode, text, response.Headers);
+        }
+
+        return Json.TryParse(text)
+            ?? throw new CliException($"The API at {apiUrl} answered POST {path} with something that is not JSON. Check the API URL with 'rav target'.");
+    }
 
     /// <summary>Every resource of a list, across all pages, with the <c>included</c> resources of all pages merged.</summary>
     public async Task<ResourceList> ListAsync(string path, CancellationToken cancellationToken)
@@ -196,7 +254,11 @@ internal sealed class ApiClient : IDisposable
             ?? throw new CliException($"The API at {apiUrl} answered {method} {path} with something that is not JSON. Check the API URL with 'rav target'.");
     }
 
-    private async Task<HttpResponseMessage> SendAuthorizedAsync(Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAuthorizedAsync(
+        Func<HttpRequestMessage> build,
+        CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        TimeSpan? timeout = null)
     {
         var apiUrl = RequireApiUrl();
         if (!_session.Config.HasSession())
@@ -218,7 +280,7 @@ internal sealed class ApiClient : IDisposable
             return request;
         }
 
-        var response = await SendOnceAsync(apiUrl, BuildWithToken, cancellationToken);
+        var response = await SendOnceAsync(apiUrl, BuildWithToken, cancellationToken, completion, timeout);
 
         // A token can be rejected before its expiry (the server restarted with a new key, the clock is
         // off); one refresh and one retry recover from that. More would only hide a real problem.
@@ -229,7 +291,7 @@ internal sealed class ApiClient : IDisposable
 
         response.Dispose();
         await RefreshAsync(cancellationToken);
-        return await SendOnceAsync(apiUrl, BuildWithToken, cancellationToken);
+        return await SendOnceAsync(apiUrl, BuildWithToken, cancellationToken, completion, timeout);
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
@@ -295,21 +357,29 @@ internal sealed class ApiClient : IDisposable
             : tokens;
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(string apiUrl, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(
+        string apiUrl,
+        Func<HttpRequestMessage> build,
+        CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        TimeSpan? timeout = null)
     {
         using var request = build();
+        var limit = timeout ?? RequestTimeout;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(limit);
         try
         {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            return await _http.SendAsync(request, completion, timer.Token);
         }
         catch (HttpRequestException e)
         {
             var reason = (e.InnerException?.Message ?? e.Message).TrimEnd('.');
             throw new CliException($"Cannot reach the API at {apiUrl}: {reason}. Is the platform running? Start it with './ravioli up'.", e);
         }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            var seconds = _http.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+            var seconds = limit.TotalSeconds.ToString(CultureInfo.InvariantCulture);
             throw new CliException($"The API at {apiUrl} did not answer within {seconds} seconds. Is the platform running? Start it with './ravioli up'.", e);
         }
     }

@@ -51,7 +51,103 @@ internal sealed record QuotaRoutes(long? TotalRoutes);
 
 internal sealed record QuotaRelationships(ToMany? Organizations);
 
-internal sealed record AppResource(string Guid, string Name, string? State) : Resource;
+internal sealed record AppResource(string Guid, string Name, string? State, AppLifecycle? Lifecycle = null) : Resource;
+
+internal sealed record AppLifecycle(string? Type, AppLifecycleData? Data);
+
+internal sealed record AppLifecycleData(IReadOnlyList<string>? Buildpacks, string? Stack);
+
+internal sealed record EnvironmentVariablesResource(IReadOnlyDictionary<string, string>? Var) : Resource;
+
+internal sealed record ProcessResource(
+    string Guid,
+    string Type,
+    string? Command,
+    int Instances,
+    int MemoryInMb,
+    int DiskInMb,
+    HealthCheck? HealthCheck,
+    ProcessRelationships? Relationships) : Resource;
+
+internal sealed record HealthCheck(string? Type, HealthCheckData? Data);
+
+internal sealed record HealthCheckData(int? Timeout, int? InvocationTimeout, string? Endpoint);
+
+internal sealed record ProcessRelationships(ToOne? App);
+
+/// <summary>One instance of a process, from <c>GET /v3/processes/{guid}/stats</c> (Cloud Foundry's shape).</summary>
+internal sealed record InstanceStats(
+    string? Type,
+    int Index,
+    string? State,
+    long? Uptime,
+    long? MemQuota,
+    long? DiskQuota,
+    InstanceUsage? Usage,
+    string? Details);
+
+internal sealed record InstanceUsage(DateTimeOffset? Time, double? Cpu, long? Mem, long? Disk);
+
+internal sealed record DomainResource(string Guid, string Name, DomainRelationships? Relationships) : Resource
+{
+    public bool IsShared => Relationships?.Organization?.Data is null;
+}
+
+internal sealed record DomainRelationships(ToOne? Organization);
+
+internal sealed record RouteResource(
+    string Guid,
+    string Host,
+    string? Path,
+    string? Url,
+    IReadOnlyList<RouteDestination>? Destinations,
+    RouteRelationships? Relationships) : Resource;
+
+internal sealed record RouteDestination(string Guid, RouteDestinationApp? App);
+
+internal sealed record RouteDestinationApp(string Guid, RouteDestinationProcess? Process);
+
+internal sealed record RouteDestinationProcess(string? Type);
+
+internal sealed record RouteRelationships(ToOne? Space, ToOne? Domain);
+
+internal sealed record DropletResource(
+    string Guid,
+    DateTimeOffset CreatedAt,
+    string? State,
+    string? Error,
+    string? Buildpack,
+    IReadOnlyDictionary<string, string>? ProcessTypes) : Resource;
+
+internal sealed record PackageResource(string Guid, DateTimeOffset CreatedAt, string? State, PackageData? Data) : Resource;
+
+internal sealed record PackageData(string? Error);
+
+internal sealed record BuildResource(string Guid, string? State, string? Error, GuidRef? Droplet) : Resource;
+
+internal sealed record BuildpackResource(
+    string Guid,
+    string Name,
+    int? Position,
+    bool? Enabled,
+    bool? Locked,
+    string? Filename,
+    string? Stack,
+    string? State) : Resource;
+
+internal sealed record TaskResource(
+    string Guid,
+    long? SequenceId,
+    string? Name,
+    string? Command,
+    string? State,
+    DateTimeOffset CreatedAt,
+    TaskResult? Result) : Resource;
+
+internal sealed record TaskResult(string? FailureReason);
+
+/// <summary>One line of <c>GET /v3/apps/{guid}/logs</c> (NDJSON).</summary>
+internal sealed record LogEntry(DateTimeOffset? Timestamp, string? SourceType, string? Instance, string? Stream, string? Message);
 
 internal sealed record AuditEventResource(string Guid, DateTimeOffset CreatedAt, string Type, AuditActor? Actor, AuditTarget? Target) : Resource;
 

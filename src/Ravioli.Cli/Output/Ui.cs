@@ -58,6 +58,41 @@ internal sealed class Ui(CliEnvironment env)
 
     public void Warn(string message) => env.Err.WriteLine(message);
 
+    /// <summary>
+    /// Redraws one progress line in place on stderr, when stderr is a terminal; otherwise nothing, so logs
+    /// of scripts are not filled with carriage returns. Finish with <see cref="EndProgress"/>.
+    /// </summary>
+    public void Progress(string line)
+    {
+        if (env.IsErrorTerminal)
+        {
+            env.Err.Write($"\r{line}\u001b[K");
+            env.Err.Flush();
+        }
+    }
+
+    public void EndProgress()
+    {
+        if (env.IsErrorTerminal)
+        {
+            env.Err.WriteLine();
+        }
+    }
+
+    /// <summary>The final state of a progress line: redrawn and ended on a terminal, else printed once as an ordinary line.</summary>
+    public void FinishProgress(string line)
+    {
+        if (env.IsErrorTerminal)
+        {
+            Progress(line);
+            EndProgress();
+        }
+        else
+        {
+            Say(line);
+        }
+    }
+
     public void Fail(string message)
     {
         env.Err.WriteLine(message);

@@ -46,6 +46,12 @@ public sealed partial class SandboxedStagingRunner : IStagingRunner
         foreach (var path in command.WritablePaths)
         {
             HandOver(path);
+            MakeReachable(path);
+        }
+        foreach (var path in command.ReadOnlyPaths)
+        {
+            MakeReadable(path);
+            MakeReachable(path);
         }
         var args = new List<string>();
         string fileName;
@@ -92,6 +98,49 @@ public sealed partial class SandboxedStagingRunner : IStagingRunner
             if (entry.UnixFileMode != 0 && !entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
             {
                 Native.Chown(entry.FullName, SandboxUid, SandboxUid);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the search (x) bit, never read, to the directories above <paramref name="path"/> that lack it: the
+    /// platform runs with umask 077, so directories the stager just made are owner-only and the sandbox uid could
+    /// not reach the paths bound into its sandbox. Stops at the first directory others can already pass.
+    /// </summary>
+    private void MakeReachable(string path)
+    {
+        if (_setpriv is null || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            var mode = File.GetUnixFileMode(dir);
+            if ((mode & UnixFileMode.OtherExecute) != 0)
+            {
+                break;
+            }
+            File.SetUnixFileMode(dir, mode | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+    }
+
+    /// <summary>Read-only inputs (an operator's buildpack) must be readable by the sandbox uid: r for files, r-x for directories.</summary>
+    private void MakeReadable(string path)
+    {
+        if (_setpriv is null || OperatingSystem.IsWindows() || !Directory.Exists(path))
+        {
+            return;
+        }
+        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Prepend(new DirectoryInfo(path)))
+        {
+            if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            {
+                continue;
+            }
+            var add = entry is DirectoryInfo ? UnixFileMode.OtherRead | UnixFileMode.OtherExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute : UnixFileMode.OtherRead | UnixFileMode.GroupRead;
+            if ((entry.UnixFileMode & add) != add)
+            {
+                entry.UnixFileMode |= add;
             }
         }
     }

@@ -42,7 +42,18 @@ internal sealed class Rav : IDisposable
 
     public Dictionary<string, string> Variables { get; } = [];
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    /// <summary>Where relative paths (push's app and manifest) start; default: a fresh empty directory.</summary>
+    public string WorkingDirectory { get; set; } = string.Empty;
+
+    /// <summary>Pretend stderr is a terminal, to see progress output.</summary>
+    public bool ErrorIsTerminal { get; set; }
+
+    /// <summary>A scratch directory removed with this Rav.</summary>
+    public string Scratch => _root;
+
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    public async Task<CliResult> RunAsync(CancellationToken cancellationToken, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -53,8 +64,10 @@ internal sealed class Rav : IDisposable
             Home = Home,
             Handler = Handler,
             GetVariable = name => Variables.GetValueOrDefault(name),
+            WorkingDirectory = WorkingDirectory.Length > 0 ? WorkingDirectory : Directory.CreateDirectory(Path.Combine(_root, "work")).FullName,
+            IsErrorTerminal = ErrorIsTerminal,
         };
-        var exitCode = await RavCli.RunAsync(args, env);
+        var exitCode = await RavCli.RunAsync(args, env, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 

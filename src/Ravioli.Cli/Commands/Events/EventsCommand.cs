@@ -5,16 +5,18 @@ using Ravioli.Cli.Model;
 
 namespace Ravioli.Cli.Commands.Events;
 
-/// <summary><c>rav events</c>: the audit trail of a space or org (or, with no target, all you may see).</summary>
+/// <summary><c>rav events</c>: the audit trail of an app, a space or an org (or, with no target, all you may see).</summary>
 internal sealed class EventsCommand : RavCommand
 {
+    private readonly Argument<string?> _app = new("APP_NAME") { Description = "App whose events to show (in the targeted space)", Arity = ArgumentArity.ZeroOrOne };
     private readonly Option<string?> _org = new("--org", "-o") { Description = "Org whose events to show (default: the targeted org)" };
     private readonly Option<string?> _space = new("--space", "-s") { Description = "Space whose events to show (default: the targeted space, unless --org is given)" };
     private readonly Option<string?> _type = new("--type", "-t") { Description = "Only events of this type, e.g. audit.space.create (comma-separate several)" };
 
     public EventsCommand(CliSession session)
-        : base(session, "events", "Show audit events: who did what, when")
+        : base(session, "events", "Show audit events: who did what, when (of one app, with APP_NAME)")
     {
+        Command.Arguments.Add(_app);
         Command.Options.Add(_org);
         Command.Options.Add(_space);
         Command.Options.Add(_type);
@@ -28,7 +30,20 @@ internal sealed class EventsCommand : RavCommand
         var query = new List<string>();
         string scope;
 
-        if (orgName is not null || spaceName is not null)
+        if (parseResult.GetValue(_app) is { } appName)
+        {
+            if (orgName is not null || spaceName is not null)
+            {
+                throw new CliException("Give either an app name (in the targeted space) or --org/--space, not both.");
+            }
+
+            var org = Session.RequireOrg();
+            var space = Session.RequireSpace();
+            var app = await Session.Resolve.AppAsync(space, appName, cancellationToken);
+            query.Add($"target_guids={Resolver.Escape(app.Guid)}");
+            scope = $"for app {app.Name} in org {org.Name} / space {space.Name}";
+        }
+        else if (orgName is not null || spaceName is not null)
         {
             var (orgGuid, resolvedOrg) = await Spaces.SpaceOrg.ResolveAsync(Session, orgName, cancellationToken);
             if (spaceName is not null)
