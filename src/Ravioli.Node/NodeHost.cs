@@ -84,6 +84,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         var s = apiBuilder.Services;
         s.AddSingleton(logs);
+        s.AddSingleton<NodeEventLog>();
         s.AddSingleton(router.Services.GetRequiredService<RouteTableStore>());
         s.AddSingleton(router.Services.GetRequiredService<Ravioli.Router.Metrics.RouterMetrics>());
         s.AddSingleton(_ => NodeToken.FromDataDirectory(options.DataDirectory));
@@ -188,10 +189,15 @@ public sealed partial class NodeHost : IAsyncDisposable
     private async Task PumpEventsAsync(CancellationToken ct)
     {
         var logs = Api.Services.GetRequiredService<AppLogStore>();
+        var events = Api.Services.GetRequiredService<NodeEventLog>();
         try
         {
             await foreach (var e in Executor.Events.ReadAllAsync(ct))
             {
+                if (e.Type == InstanceEventTypes.Crashed)
+                {
+                    events.Append(e.Type, e.InstanceGuid, e.AppGuid, e.ProcessType, e.Index, e.Timestamp, e.ExitCode, e.Reason, e.CrashCount);
+                }
                 var message = e.Reason is null ? $"Instance {e.Type}" : $"Instance {e.Type}: {e.Reason}";
                 logs.Append(e.AppGuid, new LogLine(e.Timestamp, "CELL", e.Index.ToString(CultureInfo.InvariantCulture), "out", message));
                 Wake();

@@ -11,7 +11,7 @@ public sealed class ResilienceTests(Platform platform) : IClassFixture<Platform>
         var directory = await PushTests.CopySampleAsync("python");
         try
         {
-            var push = await platform.RavInAsync(directory, "push", name, "-i", "2");
+            var push = await platform.RavInAsync(directory, "push", name, "-i", "2", "--no-manifest");
             Assert.True(push.ExitCode == 0, push.ToString());
         }
         finally

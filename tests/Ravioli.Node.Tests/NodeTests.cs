@@ -94,6 +94,16 @@ public sealed class NodeTests(PlatformFixture platform) : IClassFixture<Platform
             s => s.CrashCount >= 1 && s.State == "RUNNING", Bound, "crash noticed and instance running again");
         await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200 still here", StringComparison.Ordinal), Bound, "routable again after the crash");
 
+        // The crash is an audit event with its exit code and reason, as `rav events APP` shows it.
+        var crash = await PlatformFixture.EventuallyAsync(
+            async () => (await platform.Admin.GetJsonAsync($"/v3/audit_events?target_guids={app}&types=audit.app.process.crash")).Body,
+            b => b.GetProperty("pagination").GetProperty("total_results").GetInt32() >= 1, Bound, "a crash audit event");
+        var data = crash.GetProperty("resources")[0].GetProperty("data");
+        Assert.Equal(0, data.GetProperty("index").GetInt32());
+        Assert.Equal(137, data.GetProperty("exit_code").GetInt32());
+        Assert.False(string.IsNullOrEmpty(data.GetProperty("reason").GetString()));
+        Assert.Equal("process", crash.GetProperty("resources")[0].GetProperty("actor").GetProperty("type").GetString());
+
         using var logs = await platform.Admin.GetAsync($"/v3/apps/{app}/logs?recent=true");
         var text = await logs.Content.ReadAsStringAsync();
         Assert.Contains("crashed", text, StringComparison.Ordinal);

@@ -38,7 +38,7 @@ public static class RootApi
 
         app.MapGet("/v3", (HttpRequest request) => TypedResults.Ok(new
         {
-            links = new[] { "organizations", "spaces", "users", "roles", "organization_quotas", "apps", "audit_events", "processes", "domains", "routes", "packages", "builds", "buildpacks" }
+            links = new[] { "organizations", "spaces", "users", "roles", "organization_quotas", "apps", "audit_events", "processes", "domains", "routes", "packages", "builds", "buildpacks", "droplets" }
                 .ToDictionary(name => name, name => Urls.To(request, $"/v3/{name}")),
         })).WithTags("Platform").AllowAnonymous();
 

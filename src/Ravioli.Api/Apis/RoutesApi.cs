@@ -370,8 +370,9 @@ public static partial class RoutesApi
         Visible.Require(caller.IsSpaceDeveloper(route.SpaceGuid), $"You need the space_developer role in '{route.Space!.Name}' to unmap routes.");
         var mapping = await db.RouteMappings.FirstOrDefaultAsync(m => m.Guid == destination && m.RouteGuid == route.Guid, ct)
             ?? throw ApiProblem.NotFound("Route destination", destination);
+        var appName = await db.Apps.Where(a => a.Guid == mapping.AppGuid).Select(a => a.Name).FirstAsync(ct);
         db.RouteMappings.Remove(mapping);
-        AuditLog.Record(db, caller, "audit.app.unmap-route", new("app", mapping.AppGuid, mapping.AppGuid), route.Space!.OrganizationGuid, route.SpaceGuid,
+        AuditLog.Record(db, caller, "audit.app.unmap-route", new("app", mapping.AppGuid, appName), route.Space!.OrganizationGuid, route.SpaceGuid,
             new { route_guid = route.Guid, url = Url(route.Host, route.Domain!.Name, route.Path) });
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();

@@ -74,7 +74,8 @@ public sealed class ListQuery
             var raw = request.Query[name].ToString();
             if (request.Query.ContainsKey(name))
             {
-                query._filters[name] = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                // "hosts=" asks for the empty value (a route without host), not for nothing.
+                query._filters[name] = raw.Length == 0 ? [""] : raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             }
         }
         return query;

@@ -51,6 +51,24 @@ public sealed class NodeClient(HttpClient http, NodeToken token, IOptions<Raviol
         }
     }
 
+    /// <summary>Instance events after <paramref name="after"/>; null when the node cannot be reached.</summary>
+    public async Task<NodeEventPage?> EventsAsync(long after, CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            using var request = Request(HttpMethod.Get, $"v1/events?after={after}");
+            using var response = await http.SendAsync(request, timeout.Token);
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<NodeEventPage>(JsonBody.Options, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The node's log lines for an app: recent ones, then (with <paramref name="follow"/>) new ones until cancelled.</summary>
     public async IAsyncEnumerable<LogLine> LogsAsync(string appGuid, bool follow, int lines, [EnumeratorCancellation] CancellationToken ct)
     {

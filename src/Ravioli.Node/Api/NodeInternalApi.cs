@@ -46,6 +46,8 @@ public static class NodeInternalApi
                         process?.Run.MemoryMb ?? 0, process?.Run.DiskMb ?? 0, x.Status.CrashCount, x.Status.LastCrashReason);
                 }).ToList(), DesiredStateSource.Json);
         });
+        v1.MapGet("/events", (long? after, NodeEventLog events) =>
+            Results.Json(new { last_seq = events.LastSeq, events = events.Since(after ?? 0, 1000) }, DesiredStateSource.Json));
         v1.MapGet("/logs", async (HttpContext context, string app_guid, bool? follow, int? lines, AppLogStore logs) =>
         {
             var count = Math.Clamp(lines ?? 100, 1, 10_000);
