@@ -83,7 +83,8 @@ public static class RavioliApiSetup
             .MapRoutesApi()
             .MapPackagesApi()
             .MapBuildsApi()
-            .MapBuildpacksApi();
+            .MapBuildpacksApi()
+            .MapTasksApi();
         return app;
     }
 }

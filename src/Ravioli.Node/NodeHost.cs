@@ -194,7 +194,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             await foreach (var e in Executor.Events.ReadAllAsync(ct))
             {
-                if (e.Type == InstanceEventTypes.Crashed)
+                if (e.Type is InstanceEventTypes.Crashed or InstanceEventTypes.Completed)
                 {
                     events.Append(e.Type, e.InstanceGuid, e.AppGuid, e.ProcessType, e.Index, e.Timestamp, e.ExitCode, e.Reason, e.CrashCount);
                 }

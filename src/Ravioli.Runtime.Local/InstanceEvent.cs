@@ -30,6 +30,9 @@ public static class InstanceEventTypes
     /// <summary>The run ended without being asked to; a restart follows per the backoff policy.</summary>
     public const string Crashed = "crashed";
 
+    /// <summary>A run-once instance (a task) ended: ExitCode and, on failure, Reason say how.</summary>
+    public const string Completed = "completed";
+
     /// <summary>The instance was stopped because it is no longer desired (or was replaced).</summary>
     public const string Stopped = "stopped";
 

@@ -1,3 +1,5 @@
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local;
 
 /// <summary>One app instance the node wants running: the desired state the executor reconciles towards.</summary>
@@ -29,6 +31,12 @@ public sealed record InstanceSpec(
     public TimeSpan StartTimeout { get; init; } = StartTimeout > TimeSpan.Zero ? StartTimeout : DefaultStartTimeout;
 
     public TimeSpan StopTimeout { get; init; } = StopTimeout > TimeSpan.Zero ? StopTimeout : DefaultStopTimeout;
+
+    /// <summary>
+    /// A one-off task rather than a long-running process: no health check, and when it exits it is not restarted
+    /// but ends <see cref="InstanceStates.Succeeded"/> (exit code 0) or <see cref="InstanceStates.Failed"/>.
+    /// </summary>
+    public bool RunOnce { get; init; }
 }
 
 /// <summary>How the executor decides an instance is healthy: <see cref="HealthCheckTypes"/>.</summary>
@@ -39,19 +47,4 @@ public sealed record HealthCheckSpec(string Type, string? Endpoint = null, TimeS
     public static readonly TimeSpan DefaultInvocationTimeout = TimeSpan.FromSeconds(1);
 
     public TimeSpan InvocationTimeout { get; init; } = InvocationTimeout > TimeSpan.Zero ? InvocationTimeout : DefaultInvocationTimeout;
-}
-
-/// <summary>The health check types Cloud Foundry users know.</summary>
-public static class HealthCheckTypes
-{
-    /// <summary>A TCP connect to 127.0.0.1:PORT succeeds.</summary>
-    public const string Port = "port";
-
-    /// <summary>GET http://127.0.0.1:PORT{endpoint} answers 200 within the invocation timeout.</summary>
-    public const string Http = "http";
-
-    /// <summary>The process is alive.</summary>
-    public const string Process = "process";
-
-    internal static bool IsKnown(string type) => type is Port or Http or Process;
 }

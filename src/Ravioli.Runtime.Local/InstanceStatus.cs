@@ -46,4 +46,10 @@ public static class InstanceStates
 
     /// <summary>Received SIGTERM; SIGKILL follows after the stop timeout.</summary>
     public const string Stopping = "STOPPING";
+
+    /// <summary>A run-once instance (a task) exited with code 0; it is not restarted.</summary>
+    public const string Succeeded = "SUCCEEDED";
+
+    /// <summary>A run-once instance (a task) exited otherwise, or was killed; it is not restarted.</summary>
+    public const string Failed = "FAILED";
 }

@@ -25,6 +25,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
     public DbSet<RouteEntity> Routes => Set<RouteEntity>();
     public DbSet<RouteMappingEntity> RouteMappings => Set<RouteMappingEntity>();
     public DbSet<BuildpackEntity> Buildpacks => Set<BuildpackEntity>();
+    public DbSet<TaskEntity> Tasks => Set<TaskEntity>();
 
     public DateTime UtcNow => _time.GetUtcNow().UtcDateTime;
 
@@ -220,6 +221,15 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
             e.HasIndex(x => new { x.RouteGuid, x.AppGuid, x.ProcessType }).IsUnique();
             e.HasIndex(x => x.AppGuid);
             e.HasOne<RouteEntity>().WithMany().HasForeignKey(x => x.RouteGuid).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TaskEntity>(e =>
+        {
+            e.ToTable("tasks");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.AppGuid, x.SequenceId }).IsUnique();
+            e.HasIndex(x => x.State);
             e.HasOne<AppEntity>().WithMany().HasForeignKey(x => x.AppGuid).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<BuildpackEntity>(e =>

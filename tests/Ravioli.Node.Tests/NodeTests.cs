@@ -110,6 +110,29 @@ public sealed class NodeTests(PlatformFixture platform) : IClassFixture<Platform
         Assert.Contains("listening on", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tasks_run_once_from_the_droplet_and_report_how_they_ended()
+    {
+        var (app, _) = await platform.PushAsync("tasky", "tasks");
+        var ok = (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/tasks", new { command = "echo migrating now; exit 0", name = "migrate" })).Expect(HttpStatusCode.Created);
+        Assert.Equal((1, "RUNNING"), (ok.GetProperty("sequence_id").GetInt32(), ok.GetProperty("state").GetString()));
+        var bad = (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/tasks", new { command = "exit 5" })).Expect(HttpStatusCode.Created);
+        Assert.Equal(2, bad.GetProperty("sequence_id").GetInt32());
+
+        var succeeded = await PlatformFixture.EventuallyAsync(async () => (await platform.Admin.GetJsonAsync($"/v3/tasks/{ok.Guid()}")).Body,
+            t => t.GetProperty("state").GetString() != "RUNNING", Bound, "the first task to end");
+        Assert.Equal("SUCCEEDED", succeeded.GetProperty("state").GetString());
+        var failed = await PlatformFixture.EventuallyAsync(async () => (await platform.Admin.GetJsonAsync($"/v3/tasks/{bad.Guid()}")).Body,
+            t => t.GetProperty("state").GetString() != "RUNNING", Bound, "the second task to end");
+        Assert.Equal(("FAILED", "exited with code 5"), (failed.GetProperty("state").GetString(), failed.GetProperty("result").GetProperty("failure_reason").GetString()));
+
+        using var logs = await platform.Admin.GetAsync($"/v3/apps/{app}/logs?recent=true");
+        Assert.Contains("migrating now", await logs.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Finished tasks leave the node's set.
+        await PlatformFixture.EventuallyAsync(() => Task.FromResult(platform.Node.Executor.Snapshot().Count(s => s.AppGuid == app)), n => n == 0, Bound, "finished tasks to be cleaned up");
+        (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/tasks", new { command = "" })).Expect(HttpStatusCode.UnprocessableEntity);
+    }
+
     private static HashSet<int> ParentChain(int pid)
     {
         var chain = new HashSet<int>();

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Ravioli.Runtime.Local.Processes;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Tests;
 
 public sealed class AdoptionTests

@@ -1,5 +1,7 @@
 using Ravioli.Runtime.Local.Processes;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Tests;
 
 public sealed class CrashTests

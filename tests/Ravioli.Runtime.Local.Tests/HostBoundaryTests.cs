@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Ravioli.Runtime.Local.Processes;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Tests;
 
 /// <summary>What ties an instance to the executor process (nothing may) and what it takes from the host.</summary>

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Tests;
 
 public sealed class LimitTests

@@ -3,6 +3,8 @@ using System.Net;
 using System.Text.Json;
 using Ravioli.Runtime.Local.Processes;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Tests;
 
 public sealed class SandboxTests

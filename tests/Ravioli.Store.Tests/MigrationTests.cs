@@ -82,7 +82,7 @@ public sealed class MigrationTests
         var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
         await StoreSetup.MigrateAsync(db);
         Assert.Equal(applied, await db.Database.GetAppliedMigrationsAsync());
-        Assert.Equal(3, applied.Count);
+        Assert.Equal(4, applied.Count);
     }
 
     [Fact]

@@ -53,8 +53,13 @@ public static class NodeApi
             [.. routes.Where(r => r.AppGuid == x.App.Guid && r.ProcessType == x.Process.Type)
                 .Select(r => new DesiredRoute(r.Host.Length == 0 ? r.Domain : $"{r.Host}.{r.Domain}", r.Path))
                 .OrderBy(r => r.Host, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal)])).ToList();
-        var etag = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(processes, JsonBody.Options)))[..32];
-        return new DesiredState(etag, processes);
+        var tasks = (await db.Tasks.AsNoTracking().Where(t => t.State == TaskStates.Running)
+                .Join(db.Apps, t => t.AppGuid, a => a.Guid, (t, a) => new { Task = t, App = a })
+                .OrderBy(x => x.Task.Guid).ToListAsync(ct))
+            .Select(x => new DesiredTask(x.Task.Guid, x.App.Guid, x.App.Name, x.App.SpaceGuid, x.Task.Name, runs.ReadTask(x.Task)))
+            .ToList();
+        var etag = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { processes, tasks }, JsonBody.Options)))[..32];
+        return new DesiredState(etag, processes, tasks);
     }
 
     private static async Task<IResult> DesiredAsync(HttpContext context, RavioliDb db, RunSpecs runs, CancellationToken ct)

@@ -26,6 +26,9 @@ public sealed record NodeEventPage(long LastSeq, IReadOnlyList<NodeEvent> Events
 /// </summary>
 public sealed partial class NodeEventsPoller(IServiceScopeFactory scopes, NodeClient node, IOptions<RavioliApiOptions> options, ILogger<NodeEventsPoller> logger) : BackgroundService
 {
+    /// <summary>The node names task instances "task-TASKGUID".</summary>
+    public const string TaskPrefix = "task-";
+
     private string CursorFile => Path.Combine(options.Value.DataDirectory, "node-events.cursor");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,6 +73,19 @@ public sealed partial class NodeEventsPoller(IServiceScopeFactory scopes, NodeCl
         var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
         var appGuids = events.Select(e => e.AppGuid).Distinct().ToArray();
         var apps = await db.Apps.AsNoTracking().Include(a => a.Space).Where(a => appGuids.Contains(a.Guid)).ToDictionaryAsync(a => a.Guid, ct);
+        // Tasks end with a "completed" event: their state follows it (a cancelled task stays as cancelled).
+        var taskGuids = events.Where(e => e.Type == "completed" && e.InstanceGuid.StartsWith(TaskPrefix, StringComparison.Ordinal))
+            .Select(e => e.InstanceGuid[TaskPrefix.Length..]).ToArray();
+        var tasks = await db.Tasks.Where(t => taskGuids.Contains(t.Guid) && t.State == Core.Apps.TaskStates.Running).ToDictionaryAsync(t => t.Guid, ct);
+        foreach (var e in events.Where(e => e.Type == "completed"))
+        {
+            if (tasks.TryGetValue(e.InstanceGuid.Replace(TaskPrefix, "", StringComparison.Ordinal), out var task))
+            {
+                task.State = e.Reason is null && e.ExitCode == 0 ? Core.Apps.TaskStates.Succeeded : Core.Apps.TaskStates.Failed;
+                task.ExitCode = e.ExitCode;
+                task.FailureReason = e.Reason;
+            }
+        }
         var guids = events.Select(EventGuid).ToArray();
         var existing = (await db.AuditEvents.Where(a => guids.Contains(a.Guid)).Select(a => a.Guid).ToListAsync(ct)).ToHashSet();
         foreach (var e in events)

@@ -43,6 +43,20 @@ public sealed class RunSpecs(SecretBox secrets, Microsoft.Extensions.Options.IOp
         }
     }
 
+    /// <summary>What a task runs: the app's current droplet and environment, the task's own command and limits.</summary>
+    public async Task<(RunSpec Spec, string Sealed)> ForTaskAsync(RavioliDb db, AppEntity app, string command, int memoryMb, int diskMb, CancellationToken ct)
+    {
+        var droplet = await db.Droplets.AsNoTracking().FirstOrDefaultAsync(d => d.Guid == app.CurrentDropletGuid, ct)
+            ?? throw ApiProblem.Unprocessable($"App '{app.Name}' has no staged droplet yet, so there is nothing to run a task from. Push it first.");
+        var env = await EnvironmentAsync(db, app, ct);
+        env["MEMORY_LIMIT"] = $"{memoryMb}m";
+        var spec = new RunSpec(droplet.Guid, droplet.BlobKey!, Staging.Droplets.DropletLauncher.Command(command), env, memoryMb, diskMb,
+            Core.Apps.HealthCheckTypes.Process, null, ProcessLimits.DefaultStartTimeoutSeconds, ProcessLimits.DefaultInvocationTimeoutSeconds);
+        return (spec, secrets.Seal(JsonSerializer.Serialize(spec)));
+    }
+
+    public RunSpec ReadTask(TaskEntity task) => JsonSerializer.Deserialize<RunSpec>(secrets.Open(task.RunSpec))!;
+
     public RunSpec? Read(ProcessEntity process) =>
         process.RunSpec is null ? null : JsonSerializer.Deserialize<RunSpec>(secrets.Open(process.RunSpec));
 

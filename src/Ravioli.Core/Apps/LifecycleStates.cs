@@ -20,6 +20,13 @@ public static class DropletStates
     public const string Expired = "EXPIRED";
 }
 
+public static class TaskStates
+{
+    public const string Running = "RUNNING";
+    public const string Succeeded = "SUCCEEDED";
+    public const string Failed = "FAILED";
+}
+
 public static class HealthCheckTypes
 {
     public const string Port = "port";

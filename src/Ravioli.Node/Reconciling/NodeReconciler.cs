@@ -120,6 +120,21 @@ public sealed partial class NodeReconciler(
             }
         }
 
+        // Tasks run once; they stay in the set while the control plane still counts them as running.
+        foreach (var task in state.Tasks ?? [])
+        {
+            try
+            {
+                var dropletPath = await droplets.GetAsync(task.Run.DropletSha256, ct);
+                var name = TaskPrefix + task.TaskGuid;
+                keep[name] = TaskSpec(task, name, dropletPath);
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidDataException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                LogDropletUnavailable(logger, task.AppName, task.Run.DropletSha256, e.Message);
+            }
+        }
+
         // Everything that ran last pass and is no longer kept leaves the route table now and stops after the drain time.
         foreach (var (guid, spec) in _applied)
         {
@@ -185,6 +200,23 @@ public sealed partial class NodeReconciler(
             routes.Update(new RouteTable(table));
             _routeSignature = signature;
         }
+    }
+
+    public const string TaskPrefix = "task-";
+
+    private static InstanceSpec TaskSpec(DesiredTask task, string name, string dropletPath)
+    {
+        var env = new Dictionary<string, string>(task.Run.Environment, StringComparer.Ordinal)
+        {
+            ["CF_INSTANCE_INDEX"] = "0",
+            ["CF_INSTANCE_GUID"] = name,
+            ["HOME"] = "/app",
+            ["TMPDIR"] = "/tmp",
+        };
+        env.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.TryAdd("LANG", "C.UTF-8");
+        return new InstanceSpec(name, task.AppGuid, task.AppName, task.SpaceGuid, "task", 0, dropletPath, task.Run.Command, env,
+            task.Run.MemoryMb, task.Run.DiskMb, new HealthCheckSpec(Core.Apps.HealthCheckTypes.Process)) { RunOnce = true };
     }
 
     private static InstanceSpec Spec(DesiredProcess process, int index, string name, string dropletPath)

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Health;
 
 /// <summary>The outcome of one health check, with a detail a user can act on when it failed.</summary>

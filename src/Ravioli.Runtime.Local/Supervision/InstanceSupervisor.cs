@@ -94,6 +94,11 @@ internal sealed class InstanceSupervisor
                         await StopAsync(shutdown);
                         return;
                     }
+                    else if (_run is null && Spec.RunOnce && _record.State is InstanceStates.Succeeded or InstanceStates.Failed)
+                    {
+                        // A finished task stays finished until it leaves the desired set.
+                        await WaitAsync(TimeSpan.FromHours(1), shutdown);
+                    }
                     else if (_run is null)
                     {
                         await LaunchWhenDueAsync(shutdown);
@@ -304,7 +309,14 @@ internal sealed class InstanceSupervisor
 
         var spec = Spec;
         var now = _ctx.Now;
-        if (_record.State == InstanceStates.Starting)
+        if (_record.State == InstanceStates.Starting && spec.RunOnce)
+        {
+            // A task has no port to check: launched is running.
+            Update(r => r with { State = InstanceStates.Running, Since = now, RunningSince = now });
+            await _ctx.PersistAsync(shutdown);
+            Emit(InstanceEventTypes.Running, pid: run.WrapperPid);
+        }
+        else if (_record.State == InstanceStates.Starting)
         {
             if (now >= _nextHealthAt)
             {
@@ -399,7 +411,35 @@ internal sealed class InstanceSupervisor
         await CleanupRunAsync(run);
         _run = null;
         run.Dispose();
+        if (Spec.RunOnce)
+        {
+            await RecordCompletionAsync(exitCode, forcedReason is null && !oom && setupError is null && exitCode == 0 ? null : reason, shutdown);
+            return;
+        }
         await RecordCrashAsync(exitCode, run.WrapperPid > 0 ? run.WrapperPid : null, reason, shutdown);
+    }
+
+    /// <summary>A task ended: succeeded on exit code 0, failed otherwise; either way it is not run again.</summary>
+    private async Task RecordCompletionAsync(int? exitCode, string? failure, CancellationToken shutdown)
+    {
+        var now = _ctx.Now;
+        _cpuPercent = 0;
+        _memoryBytes = 0;
+        Update(r => r with
+        {
+            State = failure is null ? InstanceStates.Succeeded : InstanceStates.Failed,
+            Since = now,
+            Phase = RunPhases.Idle,
+            WrapperPid = null,
+            WrapperStartTime = null,
+            CgroupDirectories = [],
+            LastExitCode = exitCode,
+            LastCrashReason = failure,
+            NextRestartAt = null,
+            RunningSince = null,
+        });
+        await _ctx.PersistAsync(shutdown);
+        Emit(InstanceEventTypes.Completed, exitCode: exitCode, reason: failure, timestamp: now);
     }
 
     private async Task RecordCrashAsync(int? exitCode, int? pid, string reason, CancellationToken shutdown)

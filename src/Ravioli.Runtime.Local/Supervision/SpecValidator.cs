@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Supervision;
 
 /// <summary>Rejects a desired set the executor could not run safely, naming the offending field.</summary>
@@ -34,7 +36,7 @@ internal static class SpecValidator
 
             var health = spec.HealthCheck;
             Require(health is not null, i, nameof(spec.HealthCheck), "must be set");
-            Require(HealthCheckTypes.IsKnown(health!.Type), i, "HealthCheck.Type", $"'{health.Type}' is not one of port, http, process");
+            Require(HealthCheckTypes.All.Contains(health!.Type), i, "HealthCheck.Type", $"'{health.Type}' is not one of port, http, process");
             Require(health.Endpoint is null || (health.Endpoint.StartsWith('/') && !health.Endpoint.Any(char.IsWhiteSpace)), i, "HealthCheck.Endpoint", "must be a path starting with '/'");
             Require(health.InvocationTimeout > TimeSpan.Zero, i, "HealthCheck.InvocationTimeout", "must be positive");
         }

@@ -100,3 +100,22 @@ public sealed class BuildpackEntity : NamedResourceEntity
     public string? BlobKey { get; set; }
     public string? Filename { get; set; }
 }
+
+/// <summary>A one-off command run from the app's droplet (`rav run-task`): migrations, batch jobs.</summary>
+public sealed class TaskEntity : NamedResourceEntity
+{
+    public string AppGuid { get; set; } = "";
+
+    /// <summary>Per app, from 1: the id users see in `rav tasks`.</summary>
+    public int SequenceId { get; set; }
+    public string Command { get; set; } = "";
+    public string State { get; set; } = "";
+    public string DropletGuid { get; set; } = "";
+    public int MemoryMb { get; set; }
+    public int DiskMb { get; set; }
+
+    /// <summary>Sealed: the frozen run spec holds the app's env vars.</summary>
+    public string RunSpec { get; set; } = "";
+    public string? FailureReason { get; set; }
+    public int? ExitCode { get; set; }
+}

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Ravioli.Runtime.Local.Processes;
 
+using Ravioli.Core.Apps;
+
 namespace Ravioli.Runtime.Local.Tests.Infrastructure;
 
 /// <summary>
