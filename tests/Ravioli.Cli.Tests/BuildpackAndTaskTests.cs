@@ -128,7 +128,7 @@ public sealed class BuildpackAndTaskTests(RavioliServerFixture server) : IClassF
         Assert.Matches(@"(?m)^1\s+first\s+SUCCEEDED\s+2026-11-21T19:00:00Z\s+echo one$", result.Out);
     }
 
-    [Fact(Skip = "needs server endpoint GET /v3/buildpacks")]
+    [Fact]
     public async Task Buildpacks_AgainstTheRealPlatform_IncludeTheBuiltIns()
     {
         using var rav = new Rav(server);
@@ -140,7 +140,7 @@ public sealed class BuildpackAndTaskTests(RavioliServerFixture server) : IClassF
         Assert.Contains("binary_buildpack", result.Out);
     }
 
-    [Fact(Skip = "needs server endpoints POST /v3/apps/{guid}/tasks and GET /v3/apps/{guid}/tasks")]
+    [Fact]
     public async Task Tasks_AgainstTheRealPlatform_ListTheSubmittedTask()
     {
         using var rav = new Rav(server);
