@@ -96,7 +96,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         s.AddSingleton<DropletCache>(sp => ActivatorUtilities.CreateInstance<DropletCache>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DropletCache))));
         s.AddSingleton(sp => new LocalExecutor(new LocalExecutorOptions
         {
-            StateDirectory = Path.Combine(options.StateDirectory, "executor"),
+            // Instance directories are bound into sandboxes, so they live where the sandbox uid can reach them.
+            StateDirectory = Path.Combine(RuntimeDirectory.For(options.DataDirectory), "executor"),
             ImmediateRestarts = options.ImmediateRestarts,
             InitialRestartDelay = options.InitialRestartDelay,
             MaxRestartDelay = options.MaxRestartDelay,
@@ -113,7 +114,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     {
         var logger = Api.Services.GetRequiredService<ILogger<NodeHost>>();
         await Executor.StartAsync(ct);
-        LogIsolation(logger, Executor.Isolation);
+        var isolation = Executor.Isolation;
+        LogIsolation(logger, isolation.Sandbox, isolation.CgroupVersion, string.Join(", ", isolation.EnforcedLimits),
+            isolation.Warnings.Count == 0 ? "none" : string.Join("; ", isolation.Warnings));
         await Router.StartAsync(ct);
         await Api.StartAsync(ct);
         var token = _stopping.Token;
@@ -222,8 +225,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         _wake.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Isolation on this host: {Isolation}")]
-    private static partial void LogIsolation(ILogger logger, IsolationReport isolation);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Isolation on this host: sandbox {Sandbox}, cgroups {Cgroups}, enforced limits: {Limits}; warnings: {Warnings}")]
+    private static partial void LogIsolation(ILogger logger, string sandbox, string cgroups, string limits, string warnings);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A reconcile pass failed; the next one retries")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

@@ -31,6 +31,8 @@ public static class RavioliServer
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+            ["Logging:LogLevel:Ravioli.Api.Auth.BearerHandler"] = "Warning",
             // Data protection is registered by the authentication stack but protects nothing of ours.
             ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
         });

@@ -67,7 +67,7 @@ public sealed class ResilienceTests(Platform platform) : IClassFixture<Platform>
 
     private Dictionary<string, int> InstancePids()
     {
-        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(platform.DataDirectory, "node", "executor", "state.json")));
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(platform.DataDirectory, "executor", "state.json")));
         return state.RootElement.GetProperty("instances").EnumerateArray()
             .Where(i => i.TryGetProperty("wrapperPid", out var pid) && pid.ValueKind == JsonValueKind.Number)
             .ToDictionary(i => i.GetProperty("spec").GetProperty("instanceGuid").GetString()!, i => i.GetProperty("wrapperPid").GetInt32());

@@ -90,8 +90,9 @@ public sealed partial class StagingService(
         }
 
         // Staging directories are bound into the staging sandbox, whose uid must be able to reach them.
-        var work = Path.Combine(Core.Security.DataDirectory.EnsureTraversable(Path.Combine(options.Value.DataDirectory, "staging")), buildGuid);
-        Core.Security.DataDirectory.EnsureTraversable(Path.Combine(options.Value.DataDirectory, "cache"));
+        var runtime = Core.Security.RuntimeDirectory.For(options.Value.DataDirectory);
+        var work = Path.Combine(Core.Security.DataDirectory.EnsureTraversable(Path.Combine(runtime, "staging")), buildGuid);
+        var cache = Path.Combine(Core.Security.DataDirectory.EnsureTraversable(Path.Combine(runtime, "cache")), app.Guid);
         if (Directory.Exists(work))
         {
             Directory.Delete(work, recursive: true);
@@ -112,7 +113,7 @@ public sealed partial class StagingService(
                 WorkDirectory = Path.Combine(work, "build"),
                 Buildpacks = JsonSerializer.Deserialize<List<string>>(build.Buildpacks) ?? [],
                 Environment = env,
-                CacheDirectory = Path.Combine(options.Value.DataDirectory, "cache", app.Guid),
+                CacheDirectory = cache,
                 StartCommand = webCommand,
                 DropletArchivePath = archive,
                 Timeout = options.Value.StagingTimeout,

@@ -75,6 +75,8 @@ internal sealed record SandboxSetup(
         var dir = Path.Combine(probeRoot, $".probe-{Guid.NewGuid():N}");
         var app = Path.Combine(dir, "app");
         Directory.CreateDirectory(app);
+        // Like an instance directory: traversable by the sandbox uid even when the process umask is 077.
+        File.SetUnixFileMode(dir, Ravioli.Core.Security.DataDirectory.Traversable);
         try
         {
             if (setup.ChownAppDirectory)
