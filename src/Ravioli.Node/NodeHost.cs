@@ -115,8 +115,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         var logger = Api.Services.GetRequiredService<ILogger<NodeHost>>();
         await Executor.StartAsync(ct);
         var isolation = Executor.Isolation;
-        LogIsolation(logger, isolation.Sandbox, isolation.CgroupVersion, string.Join(", ", isolation.EnforcedLimits),
-            isolation.Warnings.Count == 0 ? "none" : string.Join("; ", isolation.Warnings));
+        var limits = string.Join(", ", isolation.EnforcedLimits);
+        var warnings = isolation.Warnings.Count == 0 ? "none" : string.Join("; ", isolation.Warnings);
+        LogIsolation(logger, isolation.Sandbox, isolation.CgroupVersion, limits, warnings);
         await Router.StartAsync(ct);
         await Api.StartAsync(ct);
         var token = _stopping.Token;
