@@ -60,9 +60,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         {
             e.ToTable("organizations");
             Resource(e);
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.Suspended).HasColumnName("suspended");
-            e.Property(x => x.QuotaGuid).HasColumnName("quota_guid");
+            Columns(e);
             e.HasIndex(x => x.Name).IsUnique();
             e.HasOne(x => x.Quota).WithMany().HasForeignKey(x => x.QuotaGuid).OnDelete(DeleteBehavior.Restrict);
         });
@@ -70,8 +68,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         {
             e.ToTable("spaces");
             Resource(e);
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.OrganizationGuid).HasColumnName("organization_guid");
+            Columns(e);
             e.HasIndex(x => new { x.OrganizationGuid, x.Name }).IsUnique();
             e.HasOne(x => x.Organization).WithMany().HasForeignKey(x => x.OrganizationGuid).OnDelete(DeleteBehavior.Cascade);
         });
@@ -79,21 +76,14 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         {
             e.ToTable("users");
             Resource(e);
-            e.Property(x => x.Username).HasColumnName("username");
-            e.Property(x => x.UsernameKey).HasColumnName("username_key");
-            e.Property(x => x.PasswordHash).HasColumnName("password_hash");
-            e.Property(x => x.Admin).HasColumnName("admin");
+            Columns(e);
             e.HasIndex(x => x.UsernameKey).IsUnique();
         });
         b.Entity<RoleEntity>(e =>
         {
             e.ToTable("roles");
             Resource(e);
-            e.Property(x => x.Type).HasColumnName("type");
-            e.Property(x => x.UserGuid).HasColumnName("user_guid");
-            e.Property(x => x.OrganizationGuid).HasColumnName("organization_guid");
-            e.Property(x => x.SpaceGuid).HasColumnName("space_guid");
-            e.Property(x => x.ScopeGuid).HasColumnName("scope_guid");
+            Columns(e);
             e.HasIndex(x => new { x.UserGuid, x.Type, x.ScopeGuid }).IsUnique();
             e.HasOne<UserEntity>().WithMany().HasForeignKey(x => x.UserGuid).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<OrganizationEntity>().WithMany().HasForeignKey(x => x.OrganizationGuid).OnDelete(DeleteBehavior.Cascade);
@@ -103,27 +93,14 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         {
             e.ToTable("organization_quotas");
             Resource(e);
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.TotalMemoryInMb).HasColumnName("total_memory_in_mb");
-            e.Property(x => x.PerProcessMemoryInMb).HasColumnName("per_process_memory_in_mb");
-            e.Property(x => x.TotalInstances).HasColumnName("total_instances");
-            e.Property(x => x.TotalApps).HasColumnName("total_apps");
-            e.Property(x => x.TotalServiceInstances).HasColumnName("total_service_instances");
-            e.Property(x => x.TotalRoutes).HasColumnName("total_routes");
+            Columns(e);
             e.HasIndex(x => x.Name).IsUnique();
         });
         b.Entity<AppEntity>(e =>
         {
             e.ToTable("apps");
             Resource(e);
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.SpaceGuid).HasColumnName("space_guid");
-            e.Property(x => x.State).HasColumnName("state");
-            e.Property(x => x.LifecycleType).HasColumnName("lifecycle_type");
-            e.Property(x => x.Buildpacks).HasColumnName("buildpacks");
-            e.Property(x => x.Stack).HasColumnName("stack");
-            e.Property(x => x.EnvironmentVariables).HasColumnName("environment_variables");
-            e.Property(x => x.CurrentDropletGuid).HasColumnName("current_droplet_guid");
+            Columns(e);
             e.HasIndex(x => new { x.SpaceGuid, x.Name }).IsUnique();
             e.HasOne(x => x.Space).WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Cascade);
         });
@@ -131,16 +108,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         {
             e.ToTable("audit_events");
             Resource(e);
-            e.Property(x => x.Type).HasColumnName("type");
-            e.Property(x => x.ActorGuid).HasColumnName("actor_guid");
-            e.Property(x => x.ActorType).HasColumnName("actor_type");
-            e.Property(x => x.ActorName).HasColumnName("actor_name");
-            e.Property(x => x.TargetGuid).HasColumnName("target_guid");
-            e.Property(x => x.TargetType).HasColumnName("target_type");
-            e.Property(x => x.TargetName).HasColumnName("target_name");
-            e.Property(x => x.OrganizationGuid).HasColumnName("organization_guid");
-            e.Property(x => x.SpaceGuid).HasColumnName("space_guid");
-            e.Property(x => x.Data).HasColumnName("data");
+            Columns(e);
             e.HasIndex(x => x.CreatedAt);
             e.HasIndex(x => x.TargetGuid);
         });
@@ -148,12 +116,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         {
             e.ToTable("refresh_tokens");
             e.HasKey(x => x.Guid);
-            e.Property(x => x.Guid).HasColumnName("guid");
-            e.Property(x => x.UserGuid).HasColumnName("user_guid");
-            e.Property(x => x.TokenHash).HasColumnName("token_hash");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-            e.Property(x => x.ExpiresAt).HasColumnName("expires_at");
-            e.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+            Columns(e);
             e.HasIndex(x => x.TokenHash).IsUnique();
             e.HasOne<UserEntity>().WithMany().HasForeignKey(x => x.UserGuid).OnDelete(DeleteBehavior.Cascade);
         });
@@ -241,7 +204,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
         });
     }
 
-    /// <summary>Maps every not-yet-mapped property to its snake_case column, as the migrations name them.</summary>
+    /// <summary>Maps every scalar property to its snake_case column (QuotaGuid → quota_guid), as the migrations name them.</summary>
     private static void Columns<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e) where T : class
     {
         foreach (var property in typeof(T).GetProperties())
@@ -260,10 +223,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
     private static void Resource<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e) where T : ResourceEntity
     {
         e.HasKey(x => x.Guid);
-        e.Property(x => x.Guid).HasColumnName("guid");
-        e.Property(x => x.CreatedAt).HasColumnName("created_at");
-        e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
-        e.Property(x => x.Version).HasColumnName("version").IsConcurrencyToken();
+        e.Property(x => x.Version).IsConcurrencyToken();
     }
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
