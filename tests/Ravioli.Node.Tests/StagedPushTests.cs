@@ -70,5 +70,11 @@ public sealed class StagedPushTests(PlatformFixture platform) : IClassFixture<Pl
         using var client = platform.RouterClient("hello-node.apps.localhost");
         var answer = await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "200 through the router");
         Assert.Contains("node", answer, StringComparison.OrdinalIgnoreCase);
+
+        // `rav logs` has the staging output (STG) ahead of the app's own lines, in time order.
+        var logs = (await admin.GetStringAsync($"/v3/apps/{app}/logs?recent=true&lines=1000")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var firstStaging = Array.FindIndex(logs, l => l.Contains("\"source_type\":\"STG\"", StringComparison.Ordinal) && l.Contains("Nodejs Buildpack", StringComparison.Ordinal));
+        var firstApp = Array.FindIndex(logs, l => l.Contains("\"source_type\":\"APP/PROC/WEB\"", StringComparison.Ordinal));
+        Assert.True(firstStaging >= 0 && firstApp > firstStaging, string.Join("\n", logs.Take(40)));
     }
 }

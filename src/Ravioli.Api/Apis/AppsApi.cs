@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Ravioli.Api.Audit;
+using Ravioli.Api.Builds;
 using Ravioli.Api.Auth;
 using Ravioli.Api.Http;
 using Ravioli.Api.Runs;
@@ -249,7 +250,7 @@ public static class AppsApi
     /// The app's log lines (app output, router access lines, instance lifecycle) as NDJSON: the recent ones,
     /// and with follow=true every new one until the client leaves. Readable by every role that sees the app.
     /// </summary>
-    private static async Task LogsAsync(string guid, HttpContext context, Caller caller, RavioliDb db, NodeClient node, CancellationToken ct)
+    private static async Task LogsAsync(string guid, HttpContext context, Caller caller, RavioliDb db, NodeClient node, BuildLogs builds, CancellationToken ct)
     {
         var query = ListQuery.Parse(context.Request, "recent", "follow", "lines");
         var app = await Visible.AppAsync(db, caller, guid, ct);
@@ -261,18 +262,87 @@ public static class AppsApi
         }
         context.Response.ContentType = "application/x-ndjson";
         await context.Response.StartAsync(ct);
+        async Task WriteAsync(LogLine line)
+        {
+            await context.Response.WriteAsync(JsonSerializer.Serialize(line, JsonBody.Options) + "\n", ct);
+            await context.Response.Body.FlushAsync(ct);
+        }
         try
         {
-            await foreach (var line in node.LogsAsync(app.Guid, follow, lines, ct))
+            // Recent lines of every source, in time order: staging (kept here) and what the node saw.
+            var stagingPath = builds.StagingPathOf(app.Guid);
+            var staged = ReadStaging(stagingPath);
+            var seen = staged.Count;
+            var recent = staged.TakeLast(lines).ToList();
+            await foreach (var line in node.LogsAsync(app.Guid, follow: false, lines, ct))
             {
-                await context.Response.WriteAsync(JsonSerializer.Serialize(line, JsonBody.Options) + "\n", ct);
-                await context.Response.Body.FlushAsync(ct);
+                recent.Add(line);
+            }
+            foreach (var line in recent.OrderBy(l => l.Timestamp).TakeLast(lines))
+            {
+                await WriteAsync(line);
+            }
+            if (!follow)
+            {
+                return;
+            }
+            // Then both sources live, merged as they come.
+            var live = System.Threading.Channels.Channel.CreateUnbounded<LogLine>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var fromNode = Task.Run(async () =>
+            {
+                await foreach (var line in node.LogsAsync(app.Guid, follow: true, 0, stop.Token))
+                {
+                    await live.Writer.WriteAsync(line, stop.Token);
+                }
+            }, stop.Token);
+            var fromStaging = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var all = ReadStaging(stagingPath);
+                    // The file was trimmed (it keeps its last lines): start over from what it holds now.
+                    if (all.Count < seen)
+                    {
+                        seen = 0;
+                    }
+                    foreach (var line in all.Skip(seen))
+                    {
+                        await live.Writer.WriteAsync(line, stop.Token);
+                    }
+                    seen = all.Count;
+                    await Task.Delay(250, stop.Token);
+                }
+            }, stop.Token);
+            await foreach (var line in live.Reader.ReadAllAsync(ct))
+            {
+                await WriteAsync(line);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The reader left; a follow ends this way.
         }
+    }
+
+    /// <summary>The app's complete staging lines; a last line still being written is left for the next read.</summary>
+    private static List<LogLine> ReadStaging(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        string text;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using (var reader = new StreamReader(stream))
+        {
+            text = reader.ReadToEnd();
+        }
+        var complete = text.LastIndexOf('\n');
+        return complete < 0 ? [] : [.. text[..complete].Split('\n')
+            .Where(raw => raw.Length > 0)
+            .Select(raw => JsonSerializer.Deserialize<BuildLogs.StagingLine>(raw)!)
+            .Select(staged => new LogLine(staged.Timestamp, "STG", "0", "out", staged.Message))];
     }
 
     private static async Task<Ok<EnvironmentVariablesResource>> GetEnvironmentAsync(

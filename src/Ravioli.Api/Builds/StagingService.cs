@@ -99,7 +99,11 @@ public sealed partial class StagingService(
         }
         var source = Path.Combine(work, "source");
         await using var log = logs.OpenWriter(buildGuid);
-        void Log(string line) => log.WriteLine(line);
+        void Log(string line)
+        {
+            log.WriteLine(line);
+            logs.AppendStaging(app.Guid, line);
+        }
         try
         {
             Log($"Staging {app.Name} (build {buildGuid})");
@@ -202,11 +206,36 @@ public sealed partial class StagingService(
 public sealed class BuildLogs(IOptions<RavioliApiOptions> options)
 {
     private readonly string _directory = Directory.CreateDirectory(Path.Combine(options.Value.DataDirectory, "logs", "builds")).FullName;
+    private readonly string _apps = Directory.CreateDirectory(Path.Combine(options.Value.DataDirectory, "logs", "apps")).FullName;
+    private readonly Lock _stagingGate = new();
 
     public string PathOf(string buildGuid) => Path.Combine(_directory, buildGuid + ".log");
 
     public StreamWriter OpenWriter(string buildGuid) =>
         new(new FileStream(PathOf(buildGuid), FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false)) { AutoFlush = true };
+
+    /// <summary>
+    /// The app's staging lines with their time, for `rav logs` (source STG). NDJSON per app, kept to its last
+    /// lines so it stays small however often the app is pushed.
+    /// </summary>
+    public void AppendStaging(string appGuid, string line)
+    {
+        var path = StagingPathOf(appGuid);
+        lock (_stagingGate)
+        {
+            File.AppendAllText(path, JsonSerializer.Serialize(new StagingLine(DateTimeOffset.UtcNow, line)) + "\n");
+            if (new FileInfo(path).Length > 1024 * 1024)
+            {
+                var keep = File.ReadLines(path).TakeLast(1000).ToList();
+                File.WriteAllLines(path + ".tmp", keep);
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+        }
+    }
+
+    public string StagingPathOf(string appGuid) => Path.Combine(_apps, appGuid + ".stg.ndjson");
+
+    public sealed record StagingLine(DateTimeOffset Timestamp, string Message);
 
     /// <summary>Marks the log finished, for followers that only look at the file.</summary>
     public void Complete(string buildGuid) => File.AppendAllText(PathOf(buildGuid) + ".done", "");

@@ -50,7 +50,7 @@ public static class NodeInternalApi
             Results.Json(new { last_seq = events.LastSeq, events = events.Since(after ?? 0, 1000) }, DesiredStateSource.Json));
         v1.MapGet("/logs", async (HttpContext context, string app_guid, bool? follow, int? lines, AppLogStore logs) =>
         {
-            var count = Math.Clamp(lines ?? 100, 1, 10_000);
+            var count = Math.Clamp(lines ?? 100, 0, 10_000);
             context.Response.ContentType = "application/x-ndjson";
             var source = follow == true
                 ? logs.FollowAsync(app_guid, count, context.RequestAborted)
