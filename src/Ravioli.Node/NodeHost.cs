@@ -30,6 +30,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         ["--node-port"] = "Ravioli:Node:NodePort",
         ["--router-port"] = "Ravioli:Node:RouterPort",
         ["--router-listen"] = "Ravioli:Node:RouterListenAddress",
+        ["--router-http2-port"] = "Ravioli:Node:RouterHttp2Port",
     };
 
     private readonly CancellationTokenSource _stopping = new();
@@ -76,7 +77,9 @@ public sealed partial class NodeHost : IAsyncDisposable
             routerBuilder.Logging.Services.Add(provider);
         }
         routerBuilder.Services.AddRavioliRouter(o => apiBuilder.Configuration.GetSection("Ravioli:Router").Bind(o));
-        routerBuilder.WebHost.ConfigureKestrel(k => k.ListenRavioliRouter(new IPEndPoint(IPAddress.Parse(options.RouterListenAddress), options.RouterPort)));
+        var routerAddress = IPAddress.Parse(options.RouterListenAddress);
+        routerBuilder.WebHost.ConfigureKestrel(k => k.ListenRavioliRouter(new IPEndPoint(routerAddress, options.RouterPort),
+            options.RouterHttp2Port > 0 ? new IPEndPoint(routerAddress, options.RouterHttp2Port) : null));
         var logs = new AppLogStore(Microsoft.Extensions.Options.Options.Create(options));
         routerBuilder.Services.AddSingleton<IAccessLog>(new RouterLogSink(logs));
         var router = routerBuilder.Build();

@@ -22,6 +22,13 @@ public sealed class NodeOptions
     [Range(0, 65535)]
     public int RouterPort { get; set; } = 8081;
 
+    /// <summary>
+    /// A second router port for cleartext HTTP/2 with prior knowledge (h2c); 0 = off. Cleartext needs its own port:
+    /// without TLS there is no ALPN to pick HTTP/2 on the HTTP/1.1 port.
+    /// </summary>
+    [Range(0, 65535)]
+    public int RouterHttp2Port { get; set; }
+
     /// <summary>The router's bind address.</summary>
     public string RouterListenAddress { get; set; } = "127.0.0.1";
 

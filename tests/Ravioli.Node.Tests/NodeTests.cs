@@ -31,6 +31,20 @@ public sealed class NodeTests(PlatformFixture platform) : IClassFixture<Platform
         var first = await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200", StringComparison.Ordinal), Bound, "first 200 through the router");
         Assert.StartsWith("200 hello from python 0", first, StringComparison.Ordinal);
 
+        // HTTP/2 clients (cleartext, prior knowledge) reach the same app through the router's h2c port.
+        using (var http2 = new HttpClient())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{platform.Http2Port}/")
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            request.Headers.Host = host;
+            using var response = await http2.SendAsync(request);
+            Assert.Equal((HttpStatusCode.OK, new Version(2, 0)), (response.StatusCode, response.Version));
+            Assert.StartsWith("hello from python", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         var stats = await StatsAsync(app);
         Assert.Equal("RUNNING", stats[0].GetProperty("state").GetString());
         Assert.True(stats[0].GetProperty("usage").GetProperty("mem").GetInt64() >= 0);

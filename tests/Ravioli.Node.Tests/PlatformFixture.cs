@@ -17,6 +17,8 @@ public sealed class PlatformFixture : RavioliServerFixture
 {
     private readonly int _nodePort = FreePort();
 
+    public int Http2Port { get; } = FreePort();
+
     public NodeHost Node { get; private set; } = null!;
     public HttpClient Admin { get; private set; } = null!;
 
@@ -34,7 +36,7 @@ public sealed class PlatformFixture : RavioliServerFixture
 
     public async Task StartNodeAsync()
     {
-        Node = NodeHost.Build(["--data-dir", DataDirectory, "--control-plane", BaseUrl, "--node-port", _nodePort.ToString(), "--router-port", "0"], b =>
+        Node = NodeHost.Build(["--data-dir", DataDirectory, "--control-plane", BaseUrl, "--node-port", _nodePort.ToString(), "--router-port", "0", "--router-http2-port", Http2Port.ToString()], b =>
         {
             b.Configuration["Ravioli:Node:PollInterval"] = "00:00:00.200";
             b.Configuration["Ravioli:Node:ReconcileInterval"] = "00:00:00.200";
