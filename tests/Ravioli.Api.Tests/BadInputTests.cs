@@ -50,6 +50,10 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         "POST /v3/domains",
         "POST /v3/routes",
         "POST /v3/routes/{route}/destinations",
+        "POST /v3/packages",
+        "POST /v3/builds",
+        "POST /v3/apps/{app}/tasks",
+        "POST /v3/buildpacks",
     };
 
     private (HttpMethod Method, string Path, string Snapshot) Resolve(string endpoint)
@@ -64,6 +68,9 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
             "/v3/processes/{app}/actions/scale" or "/v3/apps/{app}/processes/web/actions/scale" => $"/v3/processes/{world.App}",
             "/v3/apps/{app}/relationships/current_droplet" => $"/v3/apps/{world.App}",
             "/v3/routes/{route}/destinations" => $"/v3/routes/{world.Route}",
+            "/v3/packages" => $"/v3/apps/{world.App}/packages",
+            "/v3/builds" => $"/v3/apps/{world.App}/builds",
+            "/v3/apps/{app}/tasks" => $"/v3/apps/{world.App}/tasks",
             _ when parts[0] == "POST" => "/" + string.Join('/', path.Split('/').Take(3).Skip(1)),
             _ => path,
         };
@@ -168,6 +175,10 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         { "POST /v3/domains", "{\"name\": false}", "name" },
         { "POST /v3/routes", "{\"host\": [], \"relationships\": {}}", "host" },
         { "POST /v3/routes/{route}/destinations", "{\"destinations\": {\"app\": {}}}", "destinations" },
+        { "POST /v3/packages", "{\"type\": 7}", "type" },
+        { "POST /v3/builds", "{\"package\": \"guid\"}", "package" },
+        { "POST /v3/apps/{app}/tasks", "{\"command\": [\"ls\"]}", "command" },
+        { "POST /v3/buildpacks", "{\"name\": \"x\", \"position\": \"first\"}", "position" },
     };
 
     [Theory]
@@ -234,6 +245,13 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         { "POST /v3/routes", $"{{\"host\": \"{new string('h', 64)}\", \"relationships\": {{}}}}", "host" },
         { "POST /v3/routes/{route}/destinations", "{\"destinations\": []}", "destinations" },
         { "POST /v3/routes/{route}/destinations", "{\"destinations\": [{\"app\": {\"guid\": \"ghost\"}}]}", "destinations[0].app.guid" },
+        { "POST /v3/packages", "{\"type\": \"docker\", \"relationships\": {\"app\": {\"data\": {\"guid\": \"x\"}}}}", "type" },
+        { "POST /v3/packages", "{\"type\": \"bits\"}", "relationships.app.data.guid" },
+        { "POST /v3/builds", "{}", "package.guid" },
+        { "POST /v3/apps/{app}/tasks", "{}", "command" },
+        { "POST /v3/apps/{app}/tasks", "{\"command\": \"ls\", \"memory_in_mb\": 0}", "memory_in_mb" },
+        { "POST /v3/apps/{app}/tasks", $"{{\"command\": \"ls\", \"name\": \"{new string('t', 256)}\"}}", "name" },
+        { "POST /v3/buildpacks", "{\"name\": \"binary_buildpack\"}", "name" },
     };
 
     [Theory]
