@@ -90,7 +90,11 @@ internal sealed class ApiClient : IDisposable
                 var content = new StreamContent(new ProgressStream(File.OpenRead(file), progress), 81920);
                 content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
                 content.Headers.ContentLength = length;
-                return new HttpRequestMessage(HttpMethod.Post, Resolve(apiUrl, path)) { Content = content };
+                var request = new HttpRequestMessage(HttpMethod.Post, Resolve(apiUrl, path)) { Content = content };
+                // The server refuses oversized or unauthorized uploads before reading them; with 100-continue the
+                // body is not sent until it says so, and its refusal arrives instead of a broken pipe.
+                request.Headers.ExpectContinue = true;
+                return request;
             },
             cancellationToken,
             HttpCompletionOption.ResponseContentRead,
