@@ -6,7 +6,7 @@ source "$(dirname "$(readlink -f "$0")")/scripts/lib.sh"
 cd "$RAVIOLI_ROOT"
 
 ensure_dotnet
-ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-jdk-headless
+ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-jdk-headless wrk nginx-light
 
 echo "== build"
 dotnet build Ravioli.slnx -c Release --nologo -v q -clp:ErrorsOnly
@@ -44,5 +44,11 @@ for pid in "${pids[@]}"; do wait "$pid" || true; done
 for project in Runtime.Local Router Staging Node EndToEnd; do
   if [ -d "tests/Ravioli.$project.Tests" ]; then run "$(echo "$project" | tr 'A-Z.' 'a-z-')" "Ravioli.$project.Tests" RAVIOLI_TEST_POSTGRES= || true; fi
 done
+
+echo "== benchmark smoke run"
+# Seconds-long runs so the bench scripts keep working; a failure shows in the summary as a run without results.
+if ! bench/run-all.sh --smoke >"$results/bench-smoke.out" 2>&1; then
+  cp "$results/bench-smoke.out" "$results/bench-smoke.log"
+fi
 
 python3 scripts/summarize-trx.py "$results"

@@ -125,6 +125,32 @@ public sealed class NodeTests(PlatformFixture platform) : IClassFixture<Platform
     }
 
     [Fact]
+    public async Task Following_logs_delivers_new_lines_as_they_happen()
+    {
+        var (app, host) = await platform.PushAsync("followed", "watched");
+        (await platform.Admin.PostJsonAsync($"/v3/apps/{app}/actions/start", new { })).Expect(HttpStatusCode.OK);
+        using var client = platform.RouterClient(host);
+        await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(client), r => r.StartsWith("200", StringComparison.Ordinal), Bound, "first 200");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await platform.Admin.GetAsync($"/v3/apps/{app}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var marker = "/marker-" + Guid.NewGuid().ToString("N");
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(500);
+            using var request = new HttpRequestMessage(HttpMethod.Get, marker);
+            await client.SendAsync(request);
+        });
+        string? line;
+        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null && !line.Contains(marker, StringComparison.Ordinal))
+        {
+        }
+        Assert.NotNull(line);
+        Assert.Contains("\"source_type\":\"RTR\"", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tasks_run_once_from_the_droplet_and_report_how_they_ended()
     {
         var (app, _) = await platform.PushAsync("tasky", "tasks");

@@ -289,11 +289,19 @@ public static class AppsApi
             // Then both sources live, merged as they come.
             var live = System.Threading.Channels.Channel.CreateUnbounded<LogLine>();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // The node's stream sets the life of a follow: when it ends (the node is gone), so does this one.
             var fromNode = Task.Run(async () =>
             {
-                await foreach (var line in node.LogsAsync(app.Guid, follow: true, 0, stop.Token))
+                try
                 {
-                    await live.Writer.WriteAsync(line, stop.Token);
+                    await foreach (var line in node.LogsAsync(app.Guid, follow: true, 0, stop.Token))
+                    {
+                        await live.Writer.WriteAsync(line, stop.Token);
+                    }
+                }
+                finally
+                {
+                    live.Writer.TryComplete();
                 }
             }, stop.Token);
             var fromStaging = Task.Run(async () =>
@@ -318,6 +326,7 @@ public static class AppsApi
             {
                 await WriteAsync(line);
             }
+            await stop.CancelAsync();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -1,0 +1,61 @@
+# Shared by the bench scripts: a throwaway platform on free ports, wrk runs parsed into numbers.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+BENCH_DIR="$RAVIOLI_ROOT/bench"
+
+# Starts './ravioli up' on a fresh data directory and free ports; logs in as admin into org/space bench/bench.
+bench_platform_up() {
+  BENCH_DATA="$(mktemp -d /tmp/ravioli-bench.XXXXXX)"
+  export RAV_HOME="$BENCH_DATA/rav-home"
+  BENCH_API_PORT="$(free_port)"; BENCH_ROUTER_PORT="$(free_port)"; BENCH_NODE_PORT="$(free_port)"
+  "$RAVIOLI_ROOT/ravioli" up --data-dir "$BENCH_DATA" --api-port "$BENCH_API_PORT" --router-port "$BENCH_ROUTER_PORT" \
+    --node-port "$BENCH_NODE_PORT" >"$BENCH_DATA/up.log" 2>&1 &
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$BENCH_API_PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  "$RAVIOLI_ROOT/rav" login -a "http://127.0.0.1:$BENCH_API_PORT" -u admin -p "$(cat "$BENCH_DATA/admin-password")" >/dev/null
+  "$RAVIOLI_ROOT/rav" create-org bench >/dev/null && "$RAVIOLI_ROOT/rav" create-space bench -o bench >/dev/null
+  "$RAVIOLI_ROOT/rav" target -o bench -s bench >/dev/null
+}
+
+bench_platform_down() {
+  [ -n "${BENCH_DATA:-}" ] || return 0
+  "$RAVIOLI_ROOT/ravioli" down --data-dir "$BENCH_DATA" >/dev/null 2>&1 || true
+  rm -rf "$BENCH_DATA"
+}
+
+# The ports the instances of APP listen on, from the stats API.
+bench_instance_ports() {
+  local guid
+  guid="$("$RAVIOLI_ROOT/rav" curl "/v3/apps?names=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')"
+  "$RAVIOLI_ROOT/rav" curl "/v3/processes/$guid/stats" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["resources"]:
+    if r["state"] == "RUNNING": print(r["instance_ports"][0]["internal"])'
+}
+
+# wrk_json NAME CONNECTIONS SECONDS URL [HOST]: one wrk run as a JSON object (requests/s, p50/p99 in ms, errors).
+wrk_json() {
+  local name="$1" connections="$2" seconds="$3" url="$4" host="${5:-}" threads=2 out
+  [ "$connections" -lt 2 ] && threads=1
+  if [ -n "$host" ]; then
+    out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -H "Host: $host" "$url" 2>&1)"
+  else
+    out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url" 2>&1)"
+  fi
+  printf '%s' "$out" | python3 -c '
+import json, re, sys
+name, connections = sys.argv[1], int(sys.argv[2])
+text = sys.stdin.read()
+def ms(value):
+    number, unit = float(re.match(r"[\d.]+", value).group()), re.sub(r"[\d.]", "", value)
+    return number * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(json.dumps({"target": name, "connections": connections, "rps": round(rps), "p50_ms": round(p50, 3), "p99_ms": round(p99, 3),
+                  "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}))' "$name" "$connections"
+}
