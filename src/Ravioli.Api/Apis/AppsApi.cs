@@ -78,22 +78,10 @@ public static class AppsApi
     {
         var query = ListQuery.Parse(request, "names", "guids", "space_guids", "organization_guids");
         var source = Visible.Apps(db, caller).AsNoTracking();
-        if (query.Filter("names") is { } names)
-        {
-            source = source.Where(a => names.Contains(a.Name));
-        }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(a => guids.Contains(a.Guid));
-        }
-        if (query.Filter("space_guids") is { } spaces)
-        {
-            source = source.Where(a => spaces.Contains(a.SpaceGuid));
-        }
-        if (query.Filter("organization_guids") is { } orgs)
-        {
-            source = source.Where(a => orgs.Contains(a.Space!.OrganizationGuid));
-        }
+        source = source.WhereIn(query, "names", a => a.Name);
+        source = source.WhereIn(query, "guids", a => a.Guid);
+        source = source.WhereIn(query, "space_guids", a => a.SpaceGuid);
+        source = source.WhereIn(query, "organization_guids", a => a.Space!.OrganizationGuid);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, a => Present(request, a), ct));
     }
 

@@ -53,14 +53,8 @@ public static class AuditEventsApi
     {
         var query = ListQuery.Parse(request, "types", "target_guids", "organization_guids", "space_guids");
         var source = VisibleEvents(db, caller).AsNoTracking();
-        if (query.Filter("types") is { } types)
-        {
-            source = source.Where(e => types.Contains(e.Type));
-        }
-        if (query.Filter("target_guids") is { } targets)
-        {
-            source = source.Where(e => targets.Contains(e.TargetGuid));
-        }
+        source = source.WhereIn(query, "types", e => e.Type);
+        source = source.WhereIn(query, "target_guids", e => e.TargetGuid);
         if (query.Filter("organization_guids") is { } orgs)
         {
             source = source.Where(e => e.OrganizationGuid != null && orgs.Contains(e.OrganizationGuid));

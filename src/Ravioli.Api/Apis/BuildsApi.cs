@@ -101,10 +101,7 @@ public static class BuildsApi
         var app = await Visible.AppAsync(db, caller, guid, ct);
         var query = ListQuery.Parse(request, "states");
         var source = db.Builds.AsNoTracking().Where(b => b.AppGuid == app.Guid);
-        if (query.Filter("states") is { } states)
-        {
-            source = source.Where(b => states.Contains(b.State));
-        }
+        source = source.WhereIn(query, "states", b => b.State);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, b => Present(request, b), ct));
     }
 

@@ -58,10 +58,7 @@ public static class DropletsApi
         var app = await Visible.AppAsync(db, caller, guid, ct);
         var query = ListQuery.Parse(request, "states");
         var source = db.Droplets.AsNoTracking().Where(d => d.AppGuid == app.Guid);
-        if (query.Filter("states") is { } states)
-        {
-            source = source.Where(d => states.Contains(d.State));
-        }
+        source = source.WhereIn(query, "states", d => d.State);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, d => Present(request, d), ct));
     }
 

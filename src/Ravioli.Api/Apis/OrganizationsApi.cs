@@ -52,14 +52,8 @@ public static class OrganizationsApi
     {
         var query = ListQuery.Parse(request, "names", "guids");
         var source = Visible.Organizations(db, caller).AsNoTracking();
-        if (query.Filter("names") is { } names)
-        {
-            source = source.Where(o => names.Contains(o.Name));
-        }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(o => guids.Contains(o.Guid));
-        }
+        source = source.WhereIn(query, "names", o => o.Name);
+        source = source.WhereIn(query, "guids", o => o.Guid);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, o => Present(request, o), ct));
     }
 

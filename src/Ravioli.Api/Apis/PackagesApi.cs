@@ -87,10 +87,7 @@ public static class PackagesApi
         var app = await Visible.AppAsync(db, caller, guid, ct);
         var query = ListQuery.Parse(request, "states");
         var source = db.Packages.AsNoTracking().Where(p => p.AppGuid == app.Guid);
-        if (query.Filter("states") is { } states)
-        {
-            source = source.Where(p => states.Contains(p.State));
-        }
+        source = source.WhereIn(query, "states", p => p.State);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, p => Present(request, p), ct));
     }
 

@@ -79,18 +79,9 @@ public static class ProcessesApi
     {
         var query = ListQuery.Parse(request, "guids", "types", "app_guids", "space_guids");
         var source = VisibleProcesses(db, caller).AsNoTracking();
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(p => guids.Contains(p.Guid));
-        }
-        if (query.Filter("types") is { } types)
-        {
-            source = source.Where(p => types.Contains(p.Type));
-        }
-        if (query.Filter("app_guids") is { } apps)
-        {
-            source = source.Where(p => apps.Contains(p.AppGuid));
-        }
+        source = source.WhereIn(query, "guids", p => p.Guid);
+        source = source.WhereIn(query, "types", p => p.Type);
+        source = source.WhereIn(query, "app_guids", p => p.AppGuid);
         if (query.Filter("space_guids") is { } spaces)
         {
             source = source.Where(p => db.Apps.Any(a => a.Guid == p.AppGuid && spaces.Contains(a.SpaceGuid)));

@@ -71,14 +71,8 @@ public static class QuotasApi
     {
         var query = ListQuery.Parse(request, "names", "guids", "organization_guids");
         var source = VisibleQuotas(db, caller).AsNoTracking();
-        if (query.Filter("names") is { } names)
-        {
-            source = source.Where(q => names.Contains(q.Name));
-        }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(q => guids.Contains(q.Guid));
-        }
+        source = source.WhereIn(query, "names", q => q.Name);
+        source = source.WhereIn(query, "guids", q => q.Guid);
         if (query.Filter("organization_guids") is { } orgs)
         {
             source = source.Where(q => db.Organizations.Any(o => o.QuotaGuid == q.Guid && orgs.Contains(o.Guid)));

@@ -67,26 +67,14 @@ public static class RolesApi
     {
         var query = ListQuery.Parse(request, "types", "user_guids", "organization_guids", "space_guids", "guids", "include");
         var source = VisibleRoles(db, caller).AsNoTracking();
-        if (query.Filter("types") is { } types)
-        {
-            source = source.Where(r => types.Contains(r.Type));
-        }
-        if (query.Filter("user_guids") is { } users)
-        {
-            source = source.Where(r => users.Contains(r.UserGuid));
-        }
-        if (query.Filter("organization_guids") is { } orgs)
-        {
-            source = source.Where(r => orgs.Contains(r.OrganizationGuid));
-        }
+        source = source.WhereIn(query, "types", r => r.Type);
+        source = source.WhereIn(query, "user_guids", r => r.UserGuid);
+        source = source.WhereIn(query, "organization_guids", r => r.OrganizationGuid);
         if (query.Filter("space_guids") is { } spaces)
         {
             source = source.Where(r => r.SpaceGuid != null && spaces.Contains(r.SpaceGuid));
         }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(r => guids.Contains(r.Guid));
-        }
+        source = source.WhereIn(query, "guids", r => r.Guid);
         var include = query.Filter("include") ?? [];
         if (include.Any(i => i != "user"))
         {

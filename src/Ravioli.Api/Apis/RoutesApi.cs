@@ -90,14 +90,8 @@ public static partial class RoutesApi
     {
         var query = ListQuery.Parse(request, "names", "guids", "organization_guids");
         var source = VisibleDomains(db, caller).AsNoTracking();
-        if (query.Filter("names") is { } names)
-        {
-            source = source.Where(d => names.Contains(d.Name));
-        }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(d => guids.Contains(d.Guid));
-        }
+        source = source.WhereIn(query, "names", d => d.Name);
+        source = source.WhereIn(query, "guids", d => d.Guid);
         if (query.Filter("organization_guids") is { } orgs)
         {
             source = source.Where(d => d.OrganizationGuid != null && orgs.Contains(d.OrganizationGuid));
@@ -207,30 +201,12 @@ public static partial class RoutesApi
     {
         var query = ListQuery.Parse(request, "guids", "hosts", "paths", "domain_guids", "space_guids", "organization_guids", "app_guids");
         var source = VisibleRoutes(db, caller).AsNoTracking();
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(r => guids.Contains(r.Guid));
-        }
-        if (query.Filter("hosts") is { } hosts)
-        {
-            source = source.Where(r => hosts.Contains(r.Host));
-        }
-        if (query.Filter("paths") is { } paths)
-        {
-            source = source.Where(r => paths.Contains(r.Path));
-        }
-        if (query.Filter("domain_guids") is { } domains)
-        {
-            source = source.Where(r => domains.Contains(r.DomainGuid));
-        }
-        if (query.Filter("space_guids") is { } spaces)
-        {
-            source = source.Where(r => spaces.Contains(r.SpaceGuid));
-        }
-        if (query.Filter("organization_guids") is { } orgs)
-        {
-            source = source.Where(r => orgs.Contains(r.Space!.OrganizationGuid));
-        }
+        source = source.WhereIn(query, "guids", r => r.Guid);
+        source = source.WhereIn(query, "hosts", r => r.Host);
+        source = source.WhereIn(query, "paths", r => r.Path);
+        source = source.WhereIn(query, "domain_guids", r => r.DomainGuid);
+        source = source.WhereIn(query, "space_guids", r => r.SpaceGuid);
+        source = source.WhereIn(query, "organization_guids", r => r.Space!.OrganizationGuid);
         if (query.Filter("app_guids") is { } apps)
         {
             source = source.Where(r => db.RouteMappings.Any(m => m.RouteGuid == r.Guid && apps.Contains(m.AppGuid)));

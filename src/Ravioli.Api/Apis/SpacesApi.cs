@@ -52,18 +52,9 @@ public static class SpacesApi
     {
         var query = ListQuery.Parse(request, "names", "guids", "organization_guids");
         var source = Visible.Spaces(db, caller).AsNoTracking();
-        if (query.Filter("names") is { } names)
-        {
-            source = source.Where(s => names.Contains(s.Name));
-        }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(s => guids.Contains(s.Guid));
-        }
-        if (query.Filter("organization_guids") is { } orgs)
-        {
-            source = source.Where(s => orgs.Contains(s.OrganizationGuid));
-        }
+        source = source.WhereIn(query, "names", s => s.Name);
+        source = source.WhereIn(query, "guids", s => s.Guid);
+        source = source.WhereIn(query, "organization_guids", s => s.OrganizationGuid);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, s => Present(request, s), ct));
     }
 

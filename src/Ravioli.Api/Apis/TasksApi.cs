@@ -106,14 +106,8 @@ public static class TasksApi
         var app = await Visible.AppAsync(db, caller, guid, ct);
         var query = ListQuery.Parse(request, "states", "names");
         var source = db.Tasks.AsNoTracking().Where(t => t.AppGuid == app.Guid);
-        if (query.Filter("states") is { } states)
-        {
-            source = source.Where(t => states.Contains(t.State));
-        }
-        if (query.Filter("names") is { } names)
-        {
-            source = source.Where(t => names.Contains(t.Name));
-        }
+        source = source.WhereIn(query, "states", t => t.State);
+        source = source.WhereIn(query, "names", t => t.Name);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, t => Present(request, t), ct));
     }
 

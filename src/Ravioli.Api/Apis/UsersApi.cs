@@ -59,10 +59,7 @@ public static class UsersApi
             var keys = names.Select(Names.UsernameKey).ToArray();
             source = source.Where(u => keys.Contains(u.UsernameKey));
         }
-        if (query.Filter("guids") is { } guids)
-        {
-            source = source.Where(u => guids.Contains(u.Guid));
-        }
+        source = source.WhereIn(query, "guids", u => u.Guid);
         return TypedResults.Ok(await Lists.PageAsync(source, query, request, u => Present(request, u), ct));
     }
 

@@ -99,6 +99,24 @@ public sealed class ListQuery
 
 public static class Lists
 {
+    /// <summary>
+    /// Applies a comma-separated filter (`names=a,b`) as an IN on <paramref name="field"/>; without the filter the
+    /// query is unchanged. One expression for every list endpoint, translated to SQL by EF Core.
+    /// </summary>
+    public static IQueryable<T> WhereIn<T>(this IQueryable<T> source, ListQuery query, string filter, System.Linq.Expressions.Expression<Func<T, string>> field)
+    {
+        if (query.Filter(filter) is not { } values)
+        {
+            return source;
+        }
+        // Captured through a closure, as a hand-written lambda would: EF Core then sends the values as one parameter
+        // instead of inlining them, so every filter shares one cached query.
+        System.Linq.Expressions.Expression<Func<string[]>> captured = () => values;
+        var contains = System.Linq.Expressions.Expression.Call(
+            typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], captured.Body, field.Body);
+        return source.Where(System.Linq.Expressions.Expression.Lambda<Func<T, bool>>(contains, field.Parameters));
+    }
+
     public static async Task<Page<TWire>> PageAsync<TEntity, TWire>(
         IQueryable<TEntity> source, ListQuery query, HttpRequest request, Func<TEntity, TWire> present, CancellationToken ct)
         where TEntity : ResourceEntity
