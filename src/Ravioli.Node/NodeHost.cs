@@ -236,14 +236,32 @@ public sealed partial class NodeHost : IAsyncDisposable
     private static partial void LogPassFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>Turns router access log entries into RTR log lines of the app.</summary>
-internal sealed class RouterLogSink(AppLogStore logs) : IAccessLog
+/// <summary>
+/// Turns router access log entries into RTR log lines of the app. The router calls Write on the request path,
+/// so it only enqueues (bounded: under overload the oldest lines go, never a request's latency); formatting the
+/// gorouter line and taking the log store's lock happen on a background reader.
+/// </summary>
+internal sealed class RouterLogSink : IAccessLog
 {
+    private readonly System.Threading.Channels.Channel<AccessLogEntry> _queue = System.Threading.Channels.Channel.CreateBounded<AccessLogEntry>(
+        new System.Threading.Channels.BoundedChannelOptions(50_000) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    public RouterLogSink(AppLogStore logs)
+    {
+        _ = Task.Run(async () =>
+        {
+            await foreach (var entry in _queue.Reader.ReadAllAsync())
+            {
+                logs.Append(entry.AppGuid!, new LogLine(entry.Timestamp, "RTR", entry.InstanceIndex?.ToString(CultureInfo.InvariantCulture) ?? "", "out", AccessLogFormatter.Format(entry)));
+            }
+        });
+    }
+
     public void Write(AccessLogEntry entry)
     {
-        if (entry.AppGuid is { } app)
+        if (entry.AppGuid is not null)
         {
-            logs.Append(app, new LogLine(entry.Timestamp, "RTR", entry.InstanceIndex?.ToString(CultureInfo.InvariantCulture) ?? "", "out", AccessLogFormatter.Format(entry)));
+            _queue.Writer.TryWrite(entry);
         }
     }
 }
