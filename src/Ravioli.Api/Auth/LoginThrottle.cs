@@ -9,7 +9,11 @@ namespace Ravioli.Api.Auth;
 /// </summary>
 public sealed class LoginThrottle(IOptions<RavioliApiOptions> options, TimeProvider time)
 {
+    private const int MaxEntries = 10_000;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>How many usernames the throttle remembers (bounded: see MaxEntries).</summary>
+    public int TrackedUsernames => _entries.Count;
 
     private sealed record Entry(int Failures, DateTimeOffset WindowStart, DateTimeOffset LockedUntil);
 
@@ -27,6 +31,17 @@ public sealed class LoginThrottle(IOptions<RavioliApiOptions> options, TimeProvi
     {
         var o = options.Value;
         var now = time.GetUtcNow();
+        // Guessing through random usernames must not grow this without bound: drop entries whose window and lockout are over.
+        if (_entries.Count > MaxEntries)
+        {
+            foreach (var (key, stale) in _entries)
+            {
+                if (now - stale.WindowStart > o.FailedLoginWindow && stale.LockedUntil < now)
+                {
+                    _entries.TryRemove(key, out _);
+                }
+            }
+        }
         _entries.AddOrUpdate(usernameKey,
             _ => Lock(new Entry(1, now, DateTimeOffset.MinValue)),
             (_, e) => Lock(now - e.WindowStart > o.FailedLoginWindow && e.LockedUntil < now
