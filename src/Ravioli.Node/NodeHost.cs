@@ -92,9 +92,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         s.AddSingleton(router.Services.GetRequiredService<Ravioli.Router.Metrics.RouterMetrics>());
         s.AddSingleton(_ => NodeToken.FromDataDirectory(options.DataDirectory));
         s.AddSingleton(TimeProvider.System);
-        s.AddHttpClient<DesiredStateSource>();
-        s.AddHttpClient<DropletCache>(c => c.Timeout = Timeout.InfiniteTimeSpan);
-        s.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DesiredStateSource)));
+        s.AddHttpClient(nameof(DesiredStateSource));
+        s.AddHttpClient(nameof(DropletCache), c => c.Timeout = Timeout.InfiniteTimeSpan);
         s.AddSingleton<DesiredStateSource>(sp => ActivatorUtilities.CreateInstance<DesiredStateSource>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DesiredStateSource))));
         s.AddSingleton<DropletCache>(sp => ActivatorUtilities.CreateInstance<DropletCache>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DropletCache))));
         s.AddSingleton(sp => new LocalExecutor(new LocalExecutorOptions

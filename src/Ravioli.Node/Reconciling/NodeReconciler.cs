@@ -173,9 +173,10 @@ public sealed partial class NodeReconciler(
         {
             await executor.ApplyAsync(specs, ct);
             _appliedSignature = signature;
+            // Droplets fall out of use only when the set changes, so the cache is swept then, not every pass.
+            droplets.Prune(state.Processes.Select(p => p.Run.DropletSha256).Concat(keep.Values.Select(s => Path.GetFileNameWithoutExtension(s.DropletPath))).ToHashSet(StringComparer.Ordinal));
         }
         _applied = keep;
-        droplets.Prune(state.Processes.Select(p => p.Run.DropletSha256).Concat(keep.Values.Select(s => Path.GetFileNameWithoutExtension(s.DropletPath))).ToHashSet(StringComparer.Ordinal));
     }
 
     private void UpdateRoutes(DesiredState state, Dictionary<string, InstanceStatus> observed, HashSet<string> routable)
