@@ -8,12 +8,16 @@ using Ravioli.Cli.Commands.Droplets;
 using Ravioli.Cli.Commands.Env;
 using Ravioli.Cli.Commands.Events;
 using Ravioli.Cli.Commands.Logs;
+using Ravioli.Cli.Commands.Marketplace;
 using Ravioli.Cli.Commands.Orgs;
 using Ravioli.Cli.Commands.Platform;
 using Ravioli.Cli.Commands.Push;
 using Ravioli.Cli.Commands.Quotas;
 using Ravioli.Cli.Commands.Roles;
 using Ravioli.Cli.Commands.Routes;
+using Ravioli.Cli.Commands.ServiceBindings;
+using Ravioli.Cli.Commands.ServiceBrokers;
+using Ravioli.Cli.Commands.Services;
 using Ravioli.Cli.Commands.Session;
 using Ravioli.Cli.Commands.Spaces;
 using Ravioli.Cli.Commands.Tasks;
@@ -93,6 +97,29 @@ public static class RavCli
             new CreateSharedDomainCommand(session),
             new BuildpacksCommand(session),
             new CreateBuildpackCommand(session),
+            new MarketplaceCommand(session),
+            new ServicesCommand(session),
+            new ServiceCommand(session),
+            new CreateServiceCommand(session),
+            new UpdateServiceCommand(session),
+            new RenameServiceCommand(session),
+            new DeleteServiceCommand(session),
+            new CreateUserProvidedServiceCommand(session),
+            new UpdateUserProvidedServiceCommand(session),
+            new BindServiceCommand(session),
+            new UnbindServiceCommand(session),
+            new CreateServiceKeyCommand(session),
+            new ServiceKeysCommand(session),
+            new ServiceKeyCommand(session),
+            new DeleteServiceKeyCommand(session),
+            new ServiceBrokersCommand(session),
+            new CreateServiceBrokerCommand(session),
+            new UpdateServiceBrokerCommand(session),
+            new RenameServiceBrokerCommand(session),
+            new DeleteServiceBrokerCommand(session),
+            new ServiceAccessCommand(session),
+            new EnableServiceAccessCommand(session),
+            new DisableServiceAccessCommand(session),
             new CurlCommand(session),
             new VersionCommand(session),
         ];

@@ -48,6 +48,20 @@ internal sealed class Resolver(ApiClient api)
         => await FindDomainAsync(name, cancellationToken)
             ?? throw new CliException($"Domain '{name}' not found. Run 'rav domains' to see the ones you can use.");
 
+    public async Task<ServiceInstanceResource?> FindServiceInstanceAsync(string spaceGuid, string name, CancellationToken cancellationToken)
+        => await FindAsync<ServiceInstanceResource>($"/v3/service_instances?names={Escape(name)}&space_guids={Escape(spaceGuid)}", cancellationToken);
+
+    public async Task<ServiceInstanceResource> ServiceInstanceAsync(Configuration.TargetRef space, string name, CancellationToken cancellationToken)
+        => await FindServiceInstanceAsync(space.Guid, name, cancellationToken)
+            ?? throw new CliException($"Service instance '{name}' not found in space '{space.Name}'. Run 'rav services' to see the ones there.");
+
+    public async Task<ServiceBrokerResource?> FindServiceBrokerAsync(string name, CancellationToken cancellationToken)
+        => await FindAsync<ServiceBrokerResource>($"/v3/service_brokers?names={Escape(name)}", cancellationToken);
+
+    public async Task<ServiceBrokerResource> ServiceBrokerAsync(string name, CancellationToken cancellationToken)
+        => await FindServiceBrokerAsync(name, cancellationToken)
+            ?? throw new CliException($"Service broker '{name}' not found. Run 'rav service-brokers' to see the ones you can use.");
+
     public static string Escape(string value) => Uri.EscapeDataString(value);
 
     private async Task<T?> FindAsync<T>(string path, CancellationToken cancellationToken)

@@ -47,7 +47,8 @@ internal sealed class ApiClient : IDisposable
         => await SendJsonAsync(HttpMethod.Patch, path, body, cancellationToken)
             ?? throw new CliException($"The API answered PATCH {path} with an empty body.");
 
-    public Task DeleteAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Sends a DELETE; the answer's body when it has one (a <c>202</c> with the resource being deleted), else null.</summary>
+    public Task<JsonElement?> DeleteAsync(string path, CancellationToken cancellationToken)
         => SendJsonAsync(HttpMethod.Delete, path, null, cancellationToken);
 
     /// <summary>

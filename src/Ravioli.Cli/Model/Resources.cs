@@ -154,3 +154,109 @@ internal sealed record AuditEventResource(string Guid, DateTimeOffset CreatedAt,
 internal sealed record AuditActor(string? Guid, string? Type, string? Name);
 
 internal sealed record AuditTarget(string? Guid, string? Type, string? Name);
+
+internal sealed record ServiceBrokerResource(string Guid, string Name, string? Url, ServiceBrokerRelationships? Relationships) : Resource
+{
+    public string? SpaceGuid => Relationships?.Space?.Data?.Guid;
+}
+
+internal sealed record ServiceBrokerRelationships(ToOne? Space);
+
+internal sealed record ServiceOfferingResource(
+    string Guid,
+    string Name,
+    string? Description,
+    bool? Available,
+    IReadOnlyList<string>? Tags,
+    string? DocumentationUrl,
+    ServiceOfferingCatalog? BrokerCatalog,
+    ServiceOfferingRelationships? Relationships) : Resource
+{
+    public string? BrokerGuid => Relationships?.ServiceBroker?.Data?.Guid;
+}
+
+internal sealed record ServiceOfferingCatalog(string? Id, ServiceOfferingFeatures? Features);
+
+internal sealed record ServiceOfferingFeatures(bool? Bindable, bool? PlanUpdateable);
+
+internal sealed record ServiceOfferingRelationships(ToOne? ServiceBroker);
+
+internal sealed record ServicePlanResource(
+    string Guid,
+    string Name,
+    string? Description,
+    bool? Available,
+    bool? Free,
+    string? VisibilityType,
+    ServicePlanCatalog? BrokerCatalog,
+    ServicePlanRelationships? Relationships) : Resource
+{
+    public string? OfferingGuid => Relationships?.ServiceOffering?.Data?.Guid;
+}
+
+internal sealed record ServicePlanCatalog(string? Id, JsonElement? Metadata);
+
+internal sealed record ServicePlanRelationships(ToOne? ServiceOffering);
+
+/// <summary><c>GET /v3/service_plans/{guid}/visibility</c>.</summary>
+internal sealed record ServicePlanVisibility(string? Type, IReadOnlyList<NamedGuid>? Organizations);
+
+internal sealed record NamedGuid(string Guid, string? Name);
+
+/// <summary>Where a broker operation on an instance or a binding stands (<c>last_operation</c>).</summary>
+internal sealed record LastOperation(string? Type, string? State, string? Description, DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt)
+{
+    public const string InProgress = "in progress";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+
+    public bool IsInProgress => string.Equals(State, InProgress, StringComparison.OrdinalIgnoreCase);
+
+    public bool IsFailed => string.Equals(State, Failed, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>"create succeeded", as cf shows it.</summary>
+    public string Status => $"{Type} {State}".Trim();
+}
+
+internal sealed record ServiceInstanceResource(
+    string Guid,
+    string Name,
+    string Type,
+    IReadOnlyList<string>? Tags,
+    string? SyslogDrainUrl,
+    string? RouteServiceUrl,
+    string? DashboardUrl,
+    LastOperation? LastOperation,
+    ServiceInstanceRelationships? Relationships,
+    NameOnly? ServicePlan,
+    NameOnly? ServiceOffering,
+    int? BoundAppCount) : Resource
+{
+    public const string Managed = "managed";
+    public const string UserProvided = "user-provided";
+
+    public bool IsManaged => Type == Managed;
+
+    public string? PlanGuid => Relationships?.ServicePlan?.Data?.Guid;
+}
+
+internal sealed record ServiceInstanceRelationships(ToOne? Space, ToOne? ServicePlan);
+
+internal sealed record NameOnly(string? Name);
+
+internal sealed record ServiceCredentialBindingResource(
+    string Guid,
+    string? Name,
+    string Type,
+    LastOperation? LastOperation,
+    ServiceCredentialBindingRelationships? Relationships) : Resource
+{
+    public const string App = "app";
+    public const string Key = "key";
+
+    public string? AppGuid => Relationships?.App?.Data?.Guid;
+
+    public string? InstanceGuid => Relationships?.ServiceInstance?.Data?.Guid;
+}
+
+internal sealed record ServiceCredentialBindingRelationships(ToOne? App, ToOne? ServiceInstance);

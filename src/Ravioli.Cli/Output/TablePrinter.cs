@@ -5,7 +5,8 @@ internal static class TablePrinter
 {
     private const string Gap = "   ";
 
-    public static void Write(TextWriter writer, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    /// <param name="indent">Put before every line, for a table under a heading (cf's <c>broker: NAME</c> groups).</param>
+    public static void Write(TextWriter writer, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, string indent = "")
     {
         var all = new List<IReadOnlyList<string>> { headers };
         all.AddRange(rows);
@@ -23,7 +24,7 @@ internal static class TablePrinter
             var cells = Enumerable.Range(0, widths.Length).Select(i => Cell(row, i).PadRight(widths[i]));
 
             // Padding the last column would only leave trailing spaces that break copy-and-paste.
-            writer.WriteLine(string.Join(Gap, cells).TrimEnd());
+            writer.WriteLine(indent + string.Join(Gap, cells).TrimEnd());
         }
     }
 

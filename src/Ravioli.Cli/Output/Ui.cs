@@ -24,11 +24,11 @@ internal sealed class Ui(CliEnvironment env)
 
     public void Blank() => Say(string.Empty);
 
-    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, string indent = "")
     {
         if (!JsonMode)
         {
-            TablePrinter.Write(env.Out, headers, rows);
+            TablePrinter.Write(env.Out, headers, rows, indent);
         }
     }
 
@@ -121,6 +121,9 @@ internal sealed class Ui(CliEnvironment env)
         return answer is not null
             && (answer.Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
     }
+
+    /// <summary>True when there is a person to ask (<see cref="Prompt"/> can get an answer).</summary>
+    public bool CanPrompt => env.IsInteractive;
 
     /// <summary>Asks for a value; null when there is nobody to ask.</summary>
     public string? Prompt(string label, bool secret)
