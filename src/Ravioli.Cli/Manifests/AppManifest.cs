@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Ravioli.Cli.Manifests;
 
 /// <summary>
@@ -77,9 +79,15 @@ internal sealed record AppManifest
 
     public IReadOnlyList<ProcessManifest> Processes { get; init; } = [];
 
-    /// <summary>Service instance names to bind (kept for when the marketplace exists).</summary>
-    public IReadOnlyList<string> Services { get; init; } = [];
+    /// <summary>The service instances to bind to the app, in the manifest's order.</summary>
+    public IReadOnlyList<ServiceManifest> Services { get; init; } = [];
 }
+
+/// <summary>
+/// An entry of a manifest's <c>services:</c>: an instance name, or cf's <c>{name, parameters, binding_name}</c>
+/// (parameters go to the broker with the bind; the binding name is the app's name for it in VCAP_SERVICES).
+/// </summary>
+internal sealed record ServiceManifest(string Name, JsonObject? Parameters = null, string? BindingName = null);
 
 /// <summary>A parsed manifest file: its apps in order, and warnings about what it ignored.</summary>
 internal sealed record Manifest(string FilePath, IReadOnlyList<AppManifest> Apps, IReadOnlyList<string> Warnings)

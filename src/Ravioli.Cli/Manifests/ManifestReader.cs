@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Ravioli.Cli.Commands;
 using YamlDotNet.Core;
@@ -189,7 +190,7 @@ internal sealed partial class ManifestReader
         var randomRoute = false;
         var noRoute = false;
         IReadOnlyList<ProcessManifest> processes = [];
-        IReadOnlyList<string> services = [];
+        IReadOnlyList<ServiceManifest> services = [];
         var web = new ProcessSettings();
 
         foreach (var (key, value) in Entries(map, 0))
@@ -411,17 +412,24 @@ internal sealed partial class ManifestReader
         return routes;
     }
 
-    private List<string> Services(YamlNode node)
+    private List<ServiceManifest> Services(YamlNode node)
     {
+        if (node is YamlScalarNode scalar && IsNull(scalar))
+        {
+            return [];
+        }
+
         if (node is not YamlSequenceNode list)
         {
             throw Error(node.Start.Line, $"'services' must be a list of service instance names, got {Kind(node)}");
         }
 
-        var services = new List<string>();
+        var services = new List<ServiceManifest>();
         foreach (var item in list.Children)
         {
             string? name = null;
+            JsonObject? parameters = null;
+            string? bindingName = null;
             if (item is YamlMappingNode map)
             {
                 foreach (var (key, value) in Entries(map, 0))
@@ -431,7 +439,15 @@ internal sealed partial class ManifestReader
                         case "name":
                             name = String(value, "name");
                             break;
-                        case "parameters" or "binding_name":
+                        case "parameters":
+                            parameters = value is YamlScalarNode empty && IsNull(empty)
+                                ? null
+                                : value is YamlMappingNode
+                                    ? (JsonObject)ToJson(value)!
+                                    : throw Error(value.Start.Line, $"'parameters' of a service must be a mapping (the JSON object sent to the broker), got {Kind(value)}");
+                            break;
+                        case "binding_name":
+                            bindingName = String(value, "binding_name");
                             break;
                         default:
                             Unknown(key);
@@ -449,10 +465,63 @@ internal sealed partial class ManifestReader
                 throw Error(item.Start.Line, "an entry of 'services' has no name");
             }
 
-            services.Add(name);
+            if (services.Any(s => s.Name == name))
+            {
+                throw Error(item.Start.Line, $"service '{name}' is listed twice; an app binds a service instance once");
+            }
+
+            services.Add(new ServiceManifest(name, parameters, string.IsNullOrWhiteSpace(bindingName) ? null : bindingName));
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// YAML as the JSON a broker receives, read the way cf's YAML library reads it: plain scalars that look
+    /// like numbers, booleans or null are those; quoted ones stay strings.
+    /// </summary>
+    private JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(Entries(map, 0).Select(e => KeyValuePair.Create(e.Key.Value!, ToJson(e.Value)))),
+        YamlSequenceNode list => new JsonArray([.. list.Children.Select(ToJson)]),
+        YamlScalarNode scalar => Scalar(scalar),
+        _ => throw Error(node.Start.Line, $"{Kind(node)} cannot be sent to a broker"),
+    };
+
+    private static JsonValue? Scalar(YamlScalarNode scalar)
+    {
+        if (scalar.Style != ScalarStyle.Plain)
+        {
+            return JsonValue.Create(scalar.Value ?? string.Empty);
+        }
+
+        var text = scalar.Value ?? string.Empty;
+        if (IsNull(scalar))
+        {
+            return null;
+        }
+
+        if (text is "true" or "True" or "TRUE")
+        {
+            return JsonValue.Create(true);
+        }
+
+        if (text is "false" or "False" or "FALSE")
+        {
+            return JsonValue.Create(false);
+        }
+
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
+        {
+            return JsonValue.Create(whole);
+        }
+
+        if (YamlFloat().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
+        {
+            return JsonValue.Create(real);
+        }
+
+        return JsonValue.Create(text);
     }
 
     private Dictionary<string, string> Env(YamlNode node)
@@ -679,6 +748,9 @@ internal sealed partial class ManifestReader
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
     private static partial Regex YamlPosition();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex YamlFloat();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();

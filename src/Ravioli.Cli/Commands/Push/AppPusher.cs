@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Ravioli.Cli.Commands.Apps;
 using Ravioli.Cli.Commands.Routes;
+using Ravioli.Cli.Commands.ServiceBindings;
 using Ravioli.Cli.Configuration;
 using Ravioli.Cli.Http;
 using Ravioli.Cli.Manifests;
@@ -33,16 +34,12 @@ internal sealed class AppPusher(CliSession session, TargetRef org, TargetRef spa
     public async Task<AppView> PushAsync(PushPlan plan, CancellationToken cancellationToken)
     {
         Ui.Say($"Pushing app {plan.Name} to org {org.Name} / space {space.Name} as {session.UserName}...");
-        if (plan.Services.Count > 0)
-        {
-            Ui.Warn($"services: binding comes with the service marketplace; skipped ({string.Join(", ", plan.Services)})");
-        }
-
         Ui.Say("Packaging files to upload...");
         using var archive = await AppArchive.CreateAsync(plan.Source, cancellationToken);
         var routes = plan.NoRoute || plan.Routes is not { Count: > 0 }
             ? []
             : await ParseRoutesAsync(plan.Routes, cancellationToken);
+        var services = await FindServicesAsync(plan, cancellationToken);
 
         var app = await EnsureAppAsync(plan, cancellationToken);
         if (plan.Web.HasScale || plan.Web.HasProcessUpdate)
@@ -55,6 +52,9 @@ internal sealed class AppPusher(CliSession session, TargetRef org, TargetRef spa
         {
             await MapRoutesAsync(app, plan, routes, cancellationToken);
         }
+
+        // Bound before staging, as cf does, so the buildpack and the first start already see VCAP_SERVICES.
+        await BindServicesAsync(app, services, cancellationToken);
 
         var package = await UploadAsync(app, archive, cancellationToken);
         Ui.Blank();
@@ -281,6 +281,45 @@ internal sealed class AppPusher(CliSession session, TargetRef org, TargetRef spa
             catch (CliException) when (attempt < RandomRouteAttempts)
             {
                 // Another app drew the same words; draw again.
+            }
+        }
+    }
+
+    /// <summary>The manifest's service instances, looked up before anything changes: a misspelt name must not leave a half-pushed app.</summary>
+    private async Task<List<(ServiceManifest Entry, ServiceInstanceResource Instance)>> FindServicesAsync(PushPlan plan, CancellationToken cancellationToken)
+    {
+        var found = new List<(ServiceManifest, ServiceInstanceResource)>();
+        foreach (var entry in plan.Services)
+        {
+            var instance = await session.Resolve.FindServiceInstanceAsync(space.Guid, entry.Name, cancellationToken)
+                ?? throw new CliException(
+                    $"Service instance '{entry.Name}' (in the services of app {plan.Name}) not found in space '{space.Name}'. "
+                    + $"Create it with 'rav create-service' or 'rav create-user-provided-service', or take it out of the manifest. Run 'rav services' to see the ones there.");
+            found.Add((entry, instance));
+        }
+
+        return found;
+    }
+
+    /// <summary>Binds each service the app is not bound to yet, waiting for each bind to finish at the broker.</summary>
+    private async Task BindServicesAsync(AppResource app, List<(ServiceManifest Entry, ServiceInstanceResource Instance)> services, CancellationToken cancellationToken)
+    {
+        foreach (var (entry, instance) in services)
+        {
+            Ui.Say($"Binding service instance {instance.Name} to app {app.Name}...");
+            BindResult result;
+            try
+            {
+                result = await AppBinder.BindAsync(session, app, instance, entry.Parameters, entry.BindingName, wait: true, cancellationToken);
+            }
+            catch (ApiException e)
+            {
+                throw new CliException($"Could not bind service instance {instance.Name} to app {app.Name}: {e.Message}", e);
+            }
+
+            if (result.AlreadyBound)
+            {
+                Ui.Say($"App {app.Name} is already bound to service instance {instance.Name}.");
             }
         }
     }

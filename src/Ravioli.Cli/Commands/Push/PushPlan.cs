@@ -52,7 +52,8 @@ internal sealed record PushPlan
 
     public bool NoStart { get; init; }
 
-    public IReadOnlyList<string> Services { get; init; } = [];
+    /// <summary>The service instances to bind before the app starts.</summary>
+    public IReadOnlyList<ServiceManifest> Services { get; init; } = [];
 }
 
 /// <summary>Turns a manifest (if any) and the flags into the list of apps to push, refusing what is ambiguous.</summary>
