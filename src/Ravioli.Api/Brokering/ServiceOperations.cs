@@ -200,7 +200,11 @@ public sealed partial class ServiceOperations(
         {
             // Orphan mitigation after a failed create: delete whatever the broker may have made, until it says it is gone.
             var cleanup = await osb.DeprovisionAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId, call, ct);
-            if (cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone)
+            if ((cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone) && instance.LastOperationType == OperationTypes.Delete)
+            {
+                await CompleteInstanceAsync(db, instance, null, ct);
+            }
+            else if (cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone)
             {
                 instance.OrphanMitigation = false;
                 instance.LastOperationDescription = Truncate($"{instance.LastOperationDescription} (the platform asked the broker to clean up; it did)");
@@ -227,8 +231,14 @@ public sealed partial class ServiceOperations(
             return;
         }
 
+        var kind = instance.LastOperationType switch
+        {
+            OperationTypes.Create => OsbOperationKind.Provision,
+            OperationTypes.Update => OsbOperationKind.Update,
+            _ => OsbOperationKind.Deprovision,
+        };
         var poll = await osb.GetInstanceLastOperationAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId,
-            instance.BrokerOperation.Length == 0 ? null : instance.BrokerOperation, call, ct);
+            instance.BrokerOperation.Length == 0 ? null : instance.BrokerOperation, kind, call, ct);
         switch (poll.Outcome)
         {
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Succeeded:
@@ -236,6 +246,7 @@ public sealed partial class ServiceOperations(
                 break;
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Failed:
                 Finish(instance, OperationStates.Failed, poll.Value.Description ?? $"The broker reports that the {instance.LastOperationType} failed.");
+                instance.OrphanMitigation = poll.OrphanMitigation;
                 break;
             case OsbOutcome.Succeeded:
                 Progress(instance, poll.Value!.Description);
@@ -362,7 +373,12 @@ public sealed partial class ServiceOperations(
         if (binding.LastOperationState != OperationStates.InProgress)
         {
             var cleanup = await osb.UnbindAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
-            if (cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone)
+            if ((cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone) && binding.LastOperationType == OperationTypes.Delete)
+            {
+                db.ServiceBindings.Remove(binding);
+                Forget(guid);
+            }
+            else if (cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone)
             {
                 binding.OrphanMitigation = false;
                 binding.LastOperationDescription = Truncate($"{binding.LastOperationDescription} (the platform asked the broker to clean up; it did)");
@@ -429,7 +445,8 @@ public sealed partial class ServiceOperations(
         }
 
         var poll = await osb.GetBindingLastOperationAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId,
-            binding.BrokerOperation.Length == 0 ? null : binding.BrokerOperation, call, ct);
+            binding.BrokerOperation.Length == 0 ? null : binding.BrokerOperation,
+            binding.LastOperationType == OperationTypes.Create ? OsbOperationKind.Bind : OsbOperationKind.Unbind, call, ct);
         switch (poll.Outcome)
         {
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Succeeded:
@@ -454,6 +471,7 @@ public sealed partial class ServiceOperations(
                 break;
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Failed:
                 Finish(binding, OperationStates.Failed, poll.Value.Description ?? "The broker reports that the operation failed.");
+                binding.OrphanMitigation = poll.OrphanMitigation;
                 break;
             case OsbOutcome.Succeeded:
                 Progress(binding, poll.Value!.Description);
