@@ -43,6 +43,15 @@ public static class RavioliApiSetup
         services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => SecretBox.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
 
+        services.AddSingleton(new Services.Osb.OsbClientOptions());
+        services.AddSingleton(sp => new Services.Osb.OsbClient(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<Services.Osb.OsbClientOptions>()));
+        services.AddSingleton<Brokering.BrokerCatalogs>();
+        services.AddSingleton<Brokering.ServiceEnvironment>();
+        services.AddSingleton<Brokering.ServiceOperations>();
+        services.AddHostedService(sp => sp.GetRequiredService<Brokering.ServiceOperations>());
+
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemWriter.Describe);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(o =>
@@ -84,7 +93,10 @@ public static class RavioliApiSetup
             .MapPackagesApi()
             .MapBuildsApi()
             .MapBuildpacksApi()
-            .MapTasksApi();
+            .MapTasksApi()
+            .MapServiceBrokersApi()
+            .MapServiceInstancesApi()
+            .MapServiceBindingsApi();
         return app;
     }
 }

@@ -26,6 +26,12 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
     public DbSet<RouteMappingEntity> RouteMappings => Set<RouteMappingEntity>();
     public DbSet<BuildpackEntity> Buildpacks => Set<BuildpackEntity>();
     public DbSet<TaskEntity> Tasks => Set<TaskEntity>();
+    public DbSet<ServiceBrokerEntity> ServiceBrokers => Set<ServiceBrokerEntity>();
+    public DbSet<ServiceOfferingEntity> ServiceOfferings => Set<ServiceOfferingEntity>();
+    public DbSet<ServicePlanEntity> ServicePlans => Set<ServicePlanEntity>();
+    public DbSet<ServicePlanVisibilityEntity> ServicePlanVisibilities => Set<ServicePlanVisibilityEntity>();
+    public DbSet<ServiceInstanceEntity> ServiceInstances => Set<ServiceInstanceEntity>();
+    public DbSet<ServiceBindingEntity> ServiceBindings => Set<ServiceBindingEntity>();
 
     public DateTime UtcNow => _time.GetUtcNow().UtcDateTime;
 
@@ -201,6 +207,61 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
             Resource(e);
             Columns(e);
             e.HasIndex(x => x.Name).IsUnique();
+        });
+        b.Entity<ServiceBrokerEntity>(e =>
+        {
+            e.ToTable("service_brokers");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasOne<SpaceEntity>().WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ServiceOfferingEntity>(e =>
+        {
+            e.ToTable("service_offerings");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.BrokerGuid, x.CatalogId }).IsUnique();
+            e.HasIndex(x => x.Name);
+            e.HasOne(x => x.Broker).WithMany().HasForeignKey(x => x.BrokerGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ServicePlanEntity>(e =>
+        {
+            e.ToTable("service_plans");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.OfferingGuid, x.CatalogId }).IsUnique();
+            e.HasOne(x => x.Offering).WithMany().HasForeignKey(x => x.OfferingGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ServicePlanVisibilityEntity>(e =>
+        {
+            e.ToTable("service_plan_visibilities");
+            Columns(e);
+            e.HasKey(x => new { x.PlanGuid, x.OrganizationGuid });
+            e.HasIndex(x => x.OrganizationGuid);
+            e.HasOne<ServicePlanEntity>().WithMany().HasForeignKey(x => x.PlanGuid).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<OrganizationEntity>().WithMany().HasForeignKey(x => x.OrganizationGuid).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ServiceInstanceEntity>(e =>
+        {
+            e.ToTable("service_instances");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.SpaceGuid, x.Name }).IsUnique();
+            e.HasIndex(x => x.PlanGuid);
+            e.HasIndex(x => x.LastOperationState);
+            e.HasOne(x => x.Space).WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne(x => x.Plan).WithMany().HasForeignKey(x => x.PlanGuid).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ServiceBindingEntity>(e =>
+        {
+            e.ToTable("service_bindings");
+            Resource(e);
+            Columns(e);
+            e.HasIndex(x => new { x.InstanceGuid, x.Type, x.UniqueName }).IsUnique();
+            e.HasIndex(x => x.AppGuid);
+            e.HasIndex(x => x.LastOperationState);
+            e.HasOne(x => x.Instance).WithMany().HasForeignKey(x => x.InstanceGuid).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

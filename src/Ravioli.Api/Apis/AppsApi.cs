@@ -50,6 +50,7 @@ public static class AppsApi
         apps.MapPatch("/{guid}", UpdateAsync).Accepts<UpdateAppRequest>("application/json");
         apps.MapDelete("/{guid}", DeleteAsync);
         apps.MapGet("/{guid}/environment_variables", GetEnvironmentAsync);
+        apps.MapGet("/{guid}/env", GetFullEnvironmentAsync);
         apps.MapPatch("/{guid}/environment_variables", UpdateEnvironmentAsync).Accepts<EnvironmentVariablesRequest>("application/json");
         apps.MapGet("/{guid}/logs", LogsAsync);
         apps.MapPost("/{guid}/actions/start", (string guid, HttpRequest r, Caller c, RavioliDb db, RunSpecs runs, CancellationToken ct) => ActAsync(guid, "start", r, c, db, runs, ct));
@@ -198,6 +199,18 @@ public static class AppsApi
     {
         var app = await Visible.AppAsync(db, caller, guid, ct);
         Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), $"You need the space_developer role in '{app.Space!.Name}' to delete apps.");
+        // Its bindings outlive it just long enough to be unbound at their brokers (user-provided ones have nothing to undo).
+        foreach (var binding in await db.ServiceBindings.Include(b => b.Instance).Where(b => b.AppGuid == app.Guid).ToListAsync(ct))
+        {
+            if (binding.Instance!.Type == Brokering.InstanceTypes.UserProvided)
+            {
+                db.ServiceBindings.Remove(binding);
+            }
+            else
+            {
+                ServiceBindingsApi.MarkForDeletion(db, binding, caller.UserGuid);
+            }
+        }
         db.Apps.Remove(app);
         AuditLog.Record(db, caller, "audit.app.delete-request", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid);
         await db.SaveChangesAsync(ct);
@@ -348,6 +361,20 @@ public static class AppsApi
         var app = await Visible.AppAsync(db, caller, guid, ct);
         Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), "Only space developers may read an app's environment variables: they often hold secrets.");
         return TypedResults.Ok(PresentEnvironment(request, app, ReadEnvironment(secrets, app)));
+    }
+
+    /// <summary>What the app's next start gets: its own variables, VCAP_SERVICES and VCAP_APPLICATION (Cloud Foundry's /env).</summary>
+    private static async Task<IResult> GetFullEnvironmentAsync(string guid, Caller caller, RavioliDb db, SecretBox secrets, RunSpecs runs, CancellationToken ct)
+    {
+        var app = await Visible.AppAsync(db, caller, guid, ct);
+        Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), "Only space developers may read an app's environment: it holds its services' credentials.");
+        var env = await runs.EnvironmentAsync(db, app, ct);
+        return TypedResults.Ok(new Dictionary<string, object?>
+        {
+            ["environment_variables"] = ReadEnvironment(secrets, app),
+            ["system_env_json"] = new Dictionary<string, object?> { ["VCAP_SERVICES"] = System.Text.Json.Nodes.JsonNode.Parse(env["VCAP_SERVICES"]) },
+            ["application_env_json"] = new Dictionary<string, object?> { ["VCAP_APPLICATION"] = System.Text.Json.Nodes.JsonNode.Parse(env["VCAP_APPLICATION"]) },
+        });
     }
 
     private static async Task<Ok<EnvironmentVariablesResource>> UpdateEnvironmentAsync(

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Ravioli.Api.Audit;
 using Ravioli.Api.Auth;
+using Ravioli.Api.Brokering;
 using Ravioli.Api.Http;
 using Ravioli.Core.Tenancy;
 using Ravioli.Store;
@@ -107,6 +108,7 @@ public static class OrganizationsApi
         var org = await Visible.OrganizationAsync(db, caller, guid, ct);
         Visible.Require(caller.IsAdmin, "Only platform admins can delete organizations.");
         // Spaces, apps and roles go with it through the database's ON DELETE CASCADE, in one statement.
+        await ServiceGuards.RefuseWhileServicesAsync(db, s => s.OrganizationGuid == org.Guid, $"organization '{org.Name}'", ct);
         db.Organizations.Remove(org);
         AuditLog.Record(db, caller, "audit.organization.delete-request", new("organization", org.Guid, org.Name), org.Guid, null, new { recursive = true });
         await db.SaveChangesAsync(ct);

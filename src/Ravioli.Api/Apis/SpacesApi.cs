@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Ravioli.Api.Audit;
 using Ravioli.Api.Auth;
+using Ravioli.Api.Brokering;
 using Ravioli.Api.Http;
 using Ravioli.Core.Tenancy;
 using Ravioli.Store;
@@ -108,6 +109,7 @@ public static class SpacesApi
     {
         var space = await Visible.SpaceAsync(db, caller, guid, ct);
         Visible.Require(caller.IsOrganizationManager(space.OrganizationGuid), $"You need the organization_manager role to delete space '{space.Name}'.");
+        await ServiceGuards.RefuseWhileServicesAsync(db, s => s.Guid == space.Guid, $"space '{space.Name}'", ct);
         db.Spaces.Remove(space);
         AuditLog.Record(db, caller, "audit.space.delete-request", new("space", space.Guid, space.Name), space.OrganizationGuid, space.Guid, new { recursive = true });
         await db.SaveChangesAsync(ct);

@@ -12,7 +12,7 @@ namespace Ravioli.Api.Runs;
 /// Freezes what a process generation runs with. Called by start, restart, restage and memory changes:
 /// the node replaces instances when the generation changes, and only then picks up new env or droplets.
 /// </summary>
-public sealed class RunSpecs(SecretBox secrets, Microsoft.Extensions.Options.IOptions<RavioliApiOptions> options)
+public sealed class RunSpecs(SecretBox secrets, Brokering.ServiceEnvironment services, Microsoft.Extensions.Options.IOptions<RavioliApiOptions> options)
 {
     public async Task FreezeAsync(RavioliDb db, AppEntity app, CancellationToken ct)
     {
@@ -61,7 +61,7 @@ public sealed class RunSpecs(SecretBox secrets, Microsoft.Extensions.Options.IOp
         process.RunSpec is null ? null : JsonSerializer.Deserialize<RunSpec>(secrets.Open(process.RunSpec));
 
     /// <summary>The app's own variables plus what Cloud Foundry puts there for every instance (the node adds per-instance ones).</summary>
-    private async Task<Dictionary<string, string>> EnvironmentAsync(RavioliDb db, AppEntity app, CancellationToken ct)
+    public async Task<Dictionary<string, string>> EnvironmentAsync(RavioliDb db, AppEntity app, CancellationToken ct)
     {
         var env = app.EnvironmentVariables.Length == 0 ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Open(app.EnvironmentVariables)) ?? [];
         var space = await db.Spaces.AsNoTracking().Include(s => s.Organization).FirstAsync(s => s.Guid == app.SpaceGuid, ct);
@@ -83,7 +83,8 @@ public sealed class RunSpecs(SecretBox secrets, Microsoft.Extensions.Options.IOp
             ["cf_api"] = $"http://127.0.0.1:{options.Value.ApiPort}",
             ["limits"] = new Dictionary<string, object?> { ["fds"] = 16384 },
         });
-        env.TryAdd("VCAP_SERVICES", "{}");
+        // The platform's own: an app variable of the same name does not override its bindings (as in Cloud Foundry).
+        env["VCAP_SERVICES"] = await services.VcapServicesAsync(db, app.Guid, ct);
         return env;
     }
 }
