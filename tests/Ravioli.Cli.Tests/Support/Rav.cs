@@ -48,6 +48,9 @@ internal sealed class Rav : IDisposable
     /// <summary>Pretend stderr is a terminal, to see progress output.</summary>
     public bool ErrorIsTerminal { get; set; }
 
+    /// <summary>What a person types, line by line; when set, rav runs as if at a terminal (it asks instead of refusing).</summary>
+    public string? Input { get; set; }
+
     /// <summary>A scratch directory removed with this Rav.</summary>
     public string Scratch => _root;
 
@@ -66,6 +69,8 @@ internal sealed class Rav : IDisposable
             GetVariable = name => Variables.GetValueOrDefault(name),
             WorkingDirectory = WorkingDirectory.Length > 0 ? WorkingDirectory : Directory.CreateDirectory(Path.Combine(_root, "work")).FullName,
             IsErrorTerminal = ErrorIsTerminal,
+            IsInteractive = Input is not null,
+            In = Input is null ? TextReader.Null : new StringReader(Input),
         };
         var exitCode = await RavCli.RunAsync(args, env, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());

@@ -63,7 +63,7 @@ public sealed class ManifestReaderTests
         Assert.Equal(["nodejs_buildpack", "binary_buildpack"], app.Buildpacks);
         Assert.Equal(new Dictionary<string, string> { ["GREETING"] = "hello", ["RETRIES"] = "3", ["DEBUG"] = "true" }, app.Env);
         Assert.Equal(["shop.apps.localhost", "apps.example.com/shop"], app.Routes);
-        Assert.Equal(["db", "cache"], app.Services);
+        Assert.Equal(["db", "cache"], app.Services.Select(s => s.Name));
         Assert.Equal("/apps/shop", manifest.Directory);
     }
 
@@ -199,6 +199,9 @@ public sealed class ManifestReaderTests
         { "  processes:\n  - type: web\n  - type: web", "manifest.yml line 6: process type 'web' is listed more than once in 'processes'" },
         { "  processes:\n  - type: worker\n    instances: many", "manifest.yml line 6: 'instances' must be a whole number, got 'many'" },
         { "  services:\n  - {parameters: {}}", "manifest.yml line 5: an entry of 'services' has no name" },
+        { "  services:\n  - name: db\n    parameters: [a]", "manifest.yml line 6: 'parameters' of a service must be a mapping (the JSON object sent to the broker), got a list" },
+        { "  services: [db, db]", "manifest.yml line 4: service 'db' is listed twice; an app binds a service instance once" },
+        { "  services: db", "manifest.yml line 4: 'services' must be a list of service instance names, got 'db'" },
         { "  buildpack: a\n  buildpacks: [b]", "manifest.yml line 4: give either 'buildpacks' or the legacy 'buildpack', not both" },
     };
 
@@ -294,7 +297,33 @@ public sealed class ManifestReaderTests
 
     [Fact]
     public void Parse_Services_AcceptNamesAndMappings()
-        => Assert.Equal(["db", "cache"], Assert.Single(Parse("applications:\n- name: a\n  services:\n  - db\n  - name: cache\n    parameters: {size: small}\n").Apps).Services);
+        => Assert.Equal(["db", "cache"], Assert.Single(Parse("applications:\n- name: a\n  services:\n  - db\n  - name: cache\n    parameters: {size: small}\n").Apps).Services.Select(s => s.Name));
+
+    [Fact]
+    public void Parse_ServiceParameters_BecomeJsonWithYamlTypes_AndTheBindingNameIsKept()
+    {
+        var service = Assert.Single(Assert.Single(Parse("""
+            applications:
+            - name: a
+              services:
+              - name: cache
+                binding_name: sessions
+                parameters:
+                  size: 2
+                  ratio: 0.5
+                  ha: true
+                  zone: "7"
+                  nothing: ~
+                  regions: [eu, us]
+                  limits: {connections: 100}
+            """).Apps).Services);
+
+        Assert.Equal("cache", service.Name);
+        Assert.Equal("sessions", service.BindingName);
+        Assert.Equal(
+            """{"size":2,"ratio":0.5,"ha":true,"zone":"7","nothing":null,"regions":["eu","us"],"limits":{"connections":100}}""",
+            service.Parameters!.ToJsonString());
+    }
 
     [Fact]
     public async Task LoadAsync_MissingFile_SaysWhichFile()

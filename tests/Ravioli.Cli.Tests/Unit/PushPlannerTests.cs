@@ -59,7 +59,7 @@ public sealed class PushPlannerTests
         Assert.Equal(["api", "web"], plans.Select(p => p.Name));
         Assert.Equal(["/repo/shop/services/api", "/repo/shop"], plans.Select(p => p.Source));
         Assert.Equal([false, true], plans.Select(p => p.RandomRoute));
-        Assert.Equal(["db"], plans[0].Services);
+        Assert.Equal(["db"], plans[0].Services.Select(s => s.Name));
     }
 
     [Fact]

@@ -1,0 +1,18 @@
+namespace Ravioli.Cli.Tests.Support;
+
+/// <summary>Puts an <see cref="OsbBroker"/> on the platform the way an admin does.</summary>
+internal static class Brokers
+{
+    /// <summary>Registers the broker under a fresh name and, unless told otherwise, enables its plans for every org.</summary>
+    public static async Task<string> RegisterAsync(Rav admin, OsbBroker broker, bool enableAccess = true)
+    {
+        var name = Names.Unique("broker");
+        await admin.OkAsync("create-service-broker", name, broker.Username, broker.Password, broker.Url);
+        if (enableAccess)
+        {
+            await admin.OkAsync("enable-service-access", broker.Offering, "-b", name);
+        }
+
+        return name;
+    }
+}
