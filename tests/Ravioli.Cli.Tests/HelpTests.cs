@@ -18,6 +18,11 @@ public sealed class HelpTests
         "routes", "create-route", "delete-route", "map-route", "unmap-route",
         "domains", "create-domain", "create-shared-domain",
         "buildpacks", "create-buildpack",
+        "marketplace", "services", "service", "create-service", "update-service", "rename-service", "delete-service",
+        "create-user-provided-service", "update-user-provided-service",
+        "bind-service", "unbind-service", "create-service-key", "service-keys", "service-key", "delete-service-key",
+        "service-brokers", "create-service-broker", "update-service-broker", "rename-service-broker", "delete-service-broker",
+        "service-access", "enable-service-access", "disable-service-access",
         "curl", "version",
     ];
 
@@ -45,8 +50,32 @@ public sealed class HelpTests
         Assert.Equal(0, result.ExitCode);
         foreach (var command in Commands)
         {
-            Assert.Matches($@"(?m)^\s+{command}\b", result.Out);
+            // Commands with cf's short aliases are listed as "cs, create-service".
+            Assert.Matches($@"(?m)^\s+([a-z]+, )?{command}\b", result.Out);
         }
+    }
+
+    [Theory]
+    [InlineData("m", "marketplace")]
+    [InlineData("s", "services")]
+    [InlineData("cs", "create-service")]
+    [InlineData("ds", "delete-service")]
+    [InlineData("cups", "create-user-provided-service")]
+    [InlineData("uups", "update-user-provided-service")]
+    [InlineData("bs", "bind-service")]
+    [InlineData("us", "unbind-service")]
+    [InlineData("csk", "create-service-key")]
+    [InlineData("sk", "service-keys")]
+    [InlineData("dsk", "delete-service-key")]
+    [InlineData("csb", "create-service-broker")]
+    public async Task Help_ForCfsShortAliases_ShowsTheCommand(string alias, string command)
+    {
+        using var rav = new Rav();
+
+        var result = await rav.RunAsync(alias, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"rav {command}", result.Out);
     }
 
     [Fact]

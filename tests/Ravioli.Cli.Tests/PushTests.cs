@@ -468,19 +468,6 @@ public sealed class PushTests(RavioliServerFixture server) : IClassFixture<Ravio
     }
 
     [Fact]
-    public async Task Push_ServicesInTheManifest_AreKeptButSkippedForNow()
-    {
-        var staging = new FakeStaging(server);
-        using var rav = new Rav(server, staging.Handler);
-        await TestSpace.CreateAsync(rav);
-        var name = Names.Unique("svc");
-
-        var result = await rav.OkAsync("push", "-p", AppDirectory(rav, "svc", ("server.sh", ServerScript), ("manifest.yml", $"applications:\n- name: {name}\n  services: [db, {{name: cache}}]\n")));
-
-        Assert.Contains("services: binding comes with the service marketplace; skipped (db, cache)", result.Err);
-    }
-
-    [Fact]
     public async Task Push_Json_PrintsOnlyTheSummaryOfEachApp()
     {
         var staging = new FakeStaging(server);

@@ -26,7 +26,7 @@ internal sealed class ServiceKeysCommand : RavCommand
         Ui.Blank();
         var instance = await Session.Resolve.ServiceInstanceAsync(space, instanceName, cancellationToken);
         var keys = await Api.ListAsync(
-            $"/v3/service_credential_bindings?type={ServiceCredentialBindingResource.Key}&service_instance_guids={Resolver.Escape(instance.Guid)}&order_by=name",
+            $"/v3/service_credential_bindings?type={ServiceCredentialBindingResource.Key}&service_instance_guids={Resolver.Escape(instance.Guid)}",
             cancellationToken);
         if (keys.Resources.Count == 0)
         {
@@ -36,7 +36,7 @@ internal sealed class ServiceKeysCommand : RavCommand
         {
             Ui.Table(
                 ["name", "last operation", "message"],
-                keys.Resources.Select(Json.Resource<ServiceCredentialBindingResource>).Select(k => (IReadOnlyList<string>)
+                keys.Resources.Select(Json.Resource<ServiceCredentialBindingResource>).OrderBy(k => k.Name, StringComparer.Ordinal).Select(k => (IReadOnlyList<string>)
                 [
                     k.Name ?? string.Empty,
                     k.LastOperation?.Status ?? string.Empty,

@@ -20,14 +20,15 @@ internal sealed class ServicesCommand : RavCommand
         var space = Session.RequireSpace();
         Ui.Say($"Getting service instances in org {org.Name} / space {space.Name} as {Session.UserName}...");
         Ui.Blank();
-        var instances = await Api.ListAsync($"/v3/service_instances?space_guids={Resolver.Escape(space.Guid)}&order_by=name", cancellationToken);
+        // Instances cannot be ordered by name on the API (its names are not a sortable column there), so the table sorts them.
+        var instances = await Api.ListAsync($"/v3/service_instances?space_guids={Resolver.Escape(space.Guid)}", cancellationToken);
         if (instances.Resources.Count == 0)
         {
             Ui.Say("No services found.");
         }
         else if (!Ui.JsonMode)
         {
-            var resources = instances.Resources.Select(Json.Resource<ServiceInstanceResource>).ToList();
+            var resources = instances.Resources.Select(Json.Resource<ServiceInstanceResource>).OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
             var boundApps = await BindingLookup.BoundAppNamesAsync(Api, space, resources.Select(i => i.Guid), cancellationToken);
             Ui.Table(
                 ["name", "offering", "plan", "bound apps", "last operation"],
