@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Ravioli.Cli.Tests.Support;
 using Ravioli.Testing;
 
@@ -44,7 +45,7 @@ public sealed class EnvTests(RavioliServerFixture server) : IClassFixture<Raviol
     }
 
     [Fact]
-    public async Task Env_Json_IsTheVariables()
+    public async Task Env_Json_IsTheWholeEnvironment()
     {
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
@@ -52,7 +53,22 @@ public sealed class EnvTests(RavioliServerFixture server) : IClassFixture<Raviol
 
         var json = (await rav.OkAsync("env", "svc", "--json")).Json();
 
-        Assert.Equal("1", json.GetProperty("var").GetProperty("A").GetString());
+        Assert.Equal("1", json.GetProperty("environment_variables").GetProperty("A").GetString());
+        Assert.Equal(JsonValueKind.Object, json.GetProperty("system_env_json").GetProperty("VCAP_SERVICES").ValueKind);
+        Assert.Equal("svc", json.GetProperty("application_env_json").GetProperty("VCAP_APPLICATION").GetProperty("application_name").GetString());
+    }
+
+    [Fact]
+    public async Task Env_WithoutBoundServices_ShowsAnEmptyVcapServicesAndVcapApplication()
+    {
+        using var rav = new Rav(server);
+        var space = await TestSpace.CreateAsync(rav);
+        await space.CreateAppAsync(server, "svc");
+
+        var env = await rav.OkAsync("env", "svc");
+
+        Assert.Contains("System-Provided:\nVCAP_SERVICES: {}\n\nVCAP_APPLICATION: {\n", env.Out.ReplaceLineEndings("\n"));
+        Assert.Contains("  \"application_name\": \"svc\",", env.Out);
     }
 
     [Theory]
@@ -87,7 +103,7 @@ public sealed class EnvTests(RavioliServerFixture server) : IClassFixture<Raviol
         var result = await rav.RunAsync("env", "svc");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("secrets", result.Err);
+        Assert.Contains("Only space developers may read an app's environment", result.Err);
         Assert.DoesNotContain("TOKEN", result.Out);
     }
 }
