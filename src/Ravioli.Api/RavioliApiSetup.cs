@@ -43,7 +43,7 @@ public static class RavioliApiSetup
         services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => SecretBox.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
 
-        services.AddSingleton(new Services.Osb.OsbClientOptions());
+        services.TryAddSingleton(new Services.Osb.OsbClientOptions());
         services.AddSingleton(sp => new Services.Osb.OsbClient(
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<Services.Osb.OsbClientOptions>()));
