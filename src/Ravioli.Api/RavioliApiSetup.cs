@@ -49,6 +49,7 @@ public static class RavioliApiSetup
             sp.GetRequiredService<Services.Osb.OsbClientOptions>()));
         services.AddSingleton<Brokering.BrokerCatalogs>();
         services.AddSingleton<Brokering.ServiceEnvironment>();
+        services.AddSingleton<Brokering.PlatformBrokers>();
         services.AddSingleton<Brokering.ServiceOperations>();
         services.AddHostedService(sp => sp.GetRequiredService<Brokering.ServiceOperations>());
 
