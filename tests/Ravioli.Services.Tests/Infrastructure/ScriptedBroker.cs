@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Ravioli.Services.Osb;
@@ -13,7 +14,7 @@ using Ravioli.Services.Osb;
 namespace Ravioli.Services.Tests.Infrastructure;
 
 /// <summary>What the scripted broker received.</summary>
-public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, IReadOnlyDictionary<string, string> Headers, string Body)
+public sealed record ReceivedRequest(string Method, string Path, string RawTarget, IReadOnlyDictionary<string, string> Query, IReadOnlyDictionary<string, string> Headers, string Body)
 {
     public JsonObject Json => JsonNode.Parse(Body)!.AsObject();
 
@@ -64,6 +65,7 @@ public sealed class ScriptedBroker : IAsyncDisposable
             broker!._requests.Enqueue(new ReceivedRequest(
                 context.Request.Method,
                 context.Request.Path.Value ?? "",
+                context.Features.Get<IHttpRequestFeature>()!.RawTarget,
                 context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal),
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                 body));
