@@ -35,7 +35,7 @@ public sealed class RawBroker : IAsyncDisposable
                 _ = AnswerAsync(client, response);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
         }
     }

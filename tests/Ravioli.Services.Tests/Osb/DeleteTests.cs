@@ -129,6 +129,15 @@ public sealed class DeleteTests : ScriptedBrokerTest
 
     [Theory]
     [MemberData(nameof(Targets))]
+    public async Task A_dropped_connection_fails_without_orphan_mitigation(string target)
+    {
+        Broker.Script(Misbehaviour.DropConnection);
+
+        AssertFailed(await DeleteAsync(target), orphanMitigation: false, status: null);
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
     public async Task Request_timeout_408_fails_without_orphan_mitigation(string target)
     {
         Broker.Respond(408);

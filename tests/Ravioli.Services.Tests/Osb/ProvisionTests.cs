@@ -291,7 +291,18 @@ public sealed class ProvisionTests : ScriptedBrokerTest
 
         var error = AssertFailed(await ProvisionAsync(), orphanMitigation: true, status: null);
 
-        Assert.StartsWith("the connection to the broker broke before it answered (", error.Description, StringComparison.Ordinal);
+        Assert.Equal("the connection to the broker broke before it answered (connection reset by the broker)", error.Description);
+    }
+
+    [Fact]
+    public async Task An_answer_that_is_not_http_needs_orphan_mitigation()
+    {
+        await using var raw = new RawBroker("garbage\r\n\r\n");
+
+        var result = await Client.ProvisionAsync(raw.Endpoint, "inst-1", ProvisionRequest, Call, CancellationToken.None);
+
+        var error = AssertFailed(result, orphanMitigation: true, status: null);
+        Assert.Equal("the broker did not answer with valid HTTP (Received an invalid status line: 'garbage')", error.Description);
     }
 
     [Fact]
@@ -343,12 +354,13 @@ public sealed class ProvisionTests : ScriptedBrokerTest
     [Fact]
     public async Task Created_with_a_body_that_stalls_past_the_timeout_fails_and_needs_orphan_mitigation()
     {
-        Options.RequestTimeout = TimeSpan.FromMilliseconds(400);
+        // Long enough that the status line always arrives in time, even on a busy machine.
+        Options.RequestTimeout = TimeSpan.FromMilliseconds(1500);
         Broker.Script(Misbehaviour.StallBody(201, """{"dashboard_url":"""));
 
         var error = AssertFailed(await ProvisionAsync(), orphanMitigation: true, status: 201);
 
-        Assert.Equal("the broker answered 201 with a body it did not finish sending within 0.4 s", error.Description);
+        Assert.Equal("the broker answered 201 with a body it did not finish sending within 1.5 s", error.Description);
     }
 
     [Fact]
