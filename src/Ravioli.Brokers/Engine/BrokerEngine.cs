@@ -828,6 +828,20 @@ internal sealed class BrokerEngine : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>A copy of an instance's record, secrets included (tests and diagnostics).</summary>
+    internal InstanceRecord? Snapshot(string instanceId)
+    {
+        _lock.Wait();
+        try
+        {
+            return _doc.Instances.TryGetValue(instanceId, out var instance) ? instance.Clone() : null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Waits until no background operation runs (tests).</summary>
     internal Task IdleAsync() => Task.WhenAll(_running.Values.ToArray());
 
