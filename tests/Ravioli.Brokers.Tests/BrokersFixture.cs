@@ -80,6 +80,8 @@ public sealed class BrokersFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The brokers' log of the whole run, for diagnosing a failure after the data directory is gone.
+        await File.WriteAllLinesAsync(Path.Combine(Path.GetTempPath(), "ravioli-brokers-tests.log"), LogLines);
         if (_app is not null)
         {
             await _app.Services.GetRequiredService<IBuiltInBrokers>().StopServersAsync(CancellationToken.None);

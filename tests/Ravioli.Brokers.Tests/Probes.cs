@@ -29,6 +29,10 @@ public static class RedisProbe
             {
                 line = await reader.ReadLineAsync() ?? "<closed>";
             }
+            else if (line.StartsWith('+') || line.StartsWith(':'))
+            {
+                line = line[1..];
+            }
             replies.Add(line);
         }
         return replies;
@@ -84,7 +88,10 @@ public static class AmqpProbe
         {
             throw new IOException($"authentication refused (got {tune.Class}.{tune.Method})");
         }
-        await new Frame().Method(10, 31).Short(0).Long(131072).Short(0).SendAsync(stream, 0);
+        // Accept the server's channel and frame limits; no heartbeats.
+        var channelMax = BinaryPrimitives.ReadUInt16BigEndian(tune.Payload.AsSpan(4));
+        var frameMax = BinaryPrimitives.ReadUInt32BigEndian(tune.Payload.AsSpan(6));
+        await new Frame().Method(10, 31).Short(channelMax).Long(frameMax).Short(0).SendAsync(stream, 0);
         await new Frame().Method(10, 40).ShortStr(vhost).ShortStr("").Byte(0).SendAsync(stream, 0);
         await ExpectMethodAsync(stream, 10, 41); // Connection.OpenOk
 

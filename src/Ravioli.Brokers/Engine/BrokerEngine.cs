@@ -556,7 +556,8 @@ internal sealed class BrokerEngine : IAsyncDisposable
             {
                 return OsbResponse.Gone();
             }
-            if (serviceId != binding.ServiceId || planId != binding.PlanId)
+            // The platform names the instance's current plan, which an update may have changed since the bind.
+            if (serviceId != binding.ServiceId || (planId != binding.PlanId && planId != instance.PlanId))
             {
                 return OsbResponse.BadRequest($"service_id and plan_id do not match service binding {bindingId}");
             }

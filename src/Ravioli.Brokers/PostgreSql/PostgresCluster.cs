@@ -23,6 +23,9 @@ internal sealed class PostgresCluster(string directory, string binDirectory, ILo
 
     private string LogFile => Path.Combine(Directory, "postgresql.log");
 
+    /// <summary>Written (root's, beside the data directory) once initdb and our settings are complete.</summary>
+    private string InitializedMarker => Path.Combine(Directory, "initialized");
+
     public int RunningPid
     {
         get
@@ -35,23 +38,46 @@ internal sealed class PostgresCluster(string directory, string binDirectory, ILo
     /// <summary>Initializes (first time) and starts the cluster, or adopts it when it already runs and answers.</summary>
     public async Task EnsureRunningAsync(int port, string superuserPassword, PostgresTuning tuning, CancellationToken ct)
     {
-        if (RunningPid != 0 && await AnswersAsync(port, superuserPassword, ct))
+        if (!File.Exists(InitializedMarker))
         {
+            // Never initialized, or initdb was interrupted: whatever is there (even a single-user postgres initdb left
+            // running) is not a cluster yet; start over.
+            if (RunningPid is var stale and not 0)
+            {
+                await ProcessRunner.TerminateAsync(stale, TimeSpan.FromSeconds(5), ct);
+            }
+            await InitializeAsync(port, superuserPassword, tuning, ct);
+        }
+        else if (RunningPid != 0)
+        {
+            if (await AnswersAsync(port, superuserPassword, ct))
+            {
+                Log.Server(logger, "postgresql", "adopted", $"pid {RunningPid}, port {port}, {Directory}");
+                return;
+            }
+            // A postmaster runs but does not answer yet (still starting or recovering); pg_ctl start would refuse.
+            await WaitAnswersAsync(port, superuserPassword, TimeSpan.FromSeconds(60), ct);
             Log.Server(logger, "postgresql", "adopted", $"pid {RunningPid}, port {port}, {Directory}");
             return;
         }
-        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        var start = ProcessRunner.Command(Path.Combine(binDirectory, "pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "90", "start"], Account);
+        for (var attempt = 1; ; attempt++)
         {
-            await InitializeAsync(port, superuserPassword, tuning, ct);
+            try
+            {
+                await ProcessRunner.RunAsync("setsid", ["-w", .. start], ct, timeout: TimeSpan.FromSeconds(120), killOnCancel: false);
+                break;
+            }
+            catch (ProcessFailedException) when (attempt < 3)
+            {
+                // After a crash the old postmaster's backends may still hold its shared memory for a moment.
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                if (RunningPid != 0)
+                {
+                    break;
+                }
+            }
         }
-        if (RunningPid != 0)
-        {
-            // A postmaster runs but does not answer us (e.g. still recovering); pg_ctl start would refuse, so wait for it.
-            await WaitAnswersAsync(port, superuserPassword, TimeSpan.FromSeconds(60), ct);
-            return;
-        }
-        await ProcessRunner.RunAsync("setsid", ["-w", .. ProcessRunner.Command(Path.Combine(binDirectory, "pg_ctl"),
-            ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "90", "start"], Account)], ct, timeout: TimeSpan.FromSeconds(120));
         await WaitAnswersAsync(port, superuserPassword, TimeSpan.FromSeconds(30), ct);
         Log.Server(logger, "postgresql", "started", $"pid {RunningPid}, port {port}, {Directory}");
     }
@@ -84,6 +110,7 @@ internal sealed class PostgresCluster(string directory, string binDirectory, ILo
             $"shared_buffers = {tuning.SharedBuffers}",
             "");
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), settings, ct);
+        Files.WriteAtomic(InitializedMarker, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) + "\n");
         Log.Server(logger, "postgresql", "initialized", Directory);
     }
 

@@ -24,7 +24,8 @@ internal static class ProcessRunner
         IReadOnlyDictionary<string, string>? environment = null,
         string? standardInput = null,
         TimeSpan? timeout = null,
-        bool check = true)
+        bool check = true,
+        bool killOnCancel = true)
     {
         var psi = CreateStartInfo(fileName, arguments, runAs, environment);
         psi.RedirectStandardOutput = true;
@@ -58,7 +59,11 @@ internal static class ProcessRunner
         }
         catch (OperationCanceledException)
         {
-            TryKill(process);
+            // A server starter (pg_ctl start) is left alone: killing its tree would kill the server it is starting.
+            if (killOnCancel)
+            {
+                TryKill(process);
+            }
             if (ct.IsCancellationRequested)
             {
                 throw;

@@ -60,6 +60,7 @@ internal sealed class StateStore
 
     public void Save(BrokerStateDocument doc)
     {
+        _ = Box; // creates the 0700 directory and the key on first use
         var sealedSecrets = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var instance in doc.Instances.Values)
         {
