@@ -80,14 +80,25 @@ public sealed class BrokersFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await StopHostAsync();
+        // As `ravioli down --services` does it: a fresh process that only reads the state and stops every server.
+        await using (var services = new ServiceCollection()
+            .AddLogging(l => l.AddProvider(new CaptureLoggerProvider(LogLines)))
+            .AddRavioliBrokers(new BrokerOptions { DataDirectory = DataDirectory })
+            .BuildServiceProvider())
+        {
+            await services.GetRequiredService<IBuiltInBrokers>().StopServersAsync(CancellationToken.None);
+        }
         // The brokers' log of the whole run, for diagnosing a failure after the data directory is gone.
         await File.WriteAllLinesAsync(Path.Combine(Path.GetTempPath(), "ravioli-brokers-tests.log"), LogLines);
-        if (_app is not null)
-        {
-            await _app.Services.GetRequiredService<IBuiltInBrokers>().StopServersAsync(CancellationToken.None);
-        }
-        await StopHostAsync();
+        // Children of a stopped server (erl_child_setup, epmd, postgres backends) take a moment to exit.
         var strays = StrayProcesses();
+        for (var i = 0; i < 50 && strays.Count > 0; i++)
+        {
+            await Task.Delay(200);
+            strays = StrayProcesses();
+        }
+        var described = strays.Select(pid => $"{pid} {Describe(pid)}").ToList();
         foreach (var pid in strays)
         {
             try
@@ -98,11 +109,22 @@ public sealed class BrokersFixture : IAsyncLifetime
             {
             }
         }
-        await Task.Delay(strays.Count > 0 ? 500 : 0);
         Process.Start("rm", ["-rf", DataDirectory])!.WaitForExit();
         if (strays.Count > 0)
         {
-            throw new InvalidOperationException($"servers left running after StopServersAsync: {string.Join(", ", strays)}");
+            throw new InvalidOperationException($"servers left running after StopServersAsync: {string.Join("; ", described)}");
+        }
+    }
+
+    private static string Describe(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "(gone)";
         }
     }
 

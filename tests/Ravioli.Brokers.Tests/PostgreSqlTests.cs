@@ -83,6 +83,8 @@ public sealed class PostgreSqlTests(BrokersFixture fixture)
         Assert.Equal(2L, await ScalarAsync(a, "SELECT count(*) FROM notes"));
         Assert.Equal(0L, await ScalarAsync(a, "SELECT count(*) FROM more"));
 
+        var bindingOperation = await Client.SendAsync(HttpMethod.Get, $"service_instances/{id}/service_bindings/first/last_operation");
+        Assert.Equal("succeeded", bindingOperation.Body!["state"]!.GetValue<string>());
         var fetchedBinding = await Client.FetchBindingAsync(id, "first");
         Assert.Equal(HttpStatusCode.OK, fetchedBinding.Status);
         Assert.Equal(a["password"]!.GetValue<string>(), fetchedBinding.Credentials["password"]!.GetValue<string>());
@@ -155,6 +157,9 @@ public sealed class PostgreSqlTests(BrokersFixture fixture)
         var busy = await Client.DeprovisionAsync(id, serviceId, planId, acceptsIncomplete: true);
         Assert.Equal((HttpStatusCode)422, busy.Status);
         Assert.Equal("ConcurrencyError", busy.Error);
+        var busyUpdate = await Client.UpdateAsync(id, new JsonObject { ["service_id"] = serviceId, ["context"] = new JsonObject { ["x"] = 1 } });
+        Assert.Equal((HttpStatusCode)422, busyUpdate.Status);
+        Assert.Equal("ConcurrencyError", busyUpdate.Error);
         var busyBind = await Client.BindAsync(id, "b1", serviceId, planId);
         Assert.Equal((HttpStatusCode)422, busyBind.Status);
         Assert.Equal("ConcurrencyError", busyBind.Error);

@@ -13,7 +13,7 @@ internal sealed class ServiceDirectory
     {
         var services = Path.Combine(dataDirectory, "services");
         Files.AllowTraverse(dataDirectory);
-        Files.AllowTraverse(services);
+        Files.EnsureTraversableDirectory(services);
         Root = Path.Combine(services, name);
         Directory.CreateDirectory(Root);
         File.SetUnixFileMode(Root, Files.PrivateDirectory | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);

@@ -16,6 +16,9 @@ namespace Ravioli.Brokers.Osb;
 /// <summary>The OSB 2.17 HTTP surface of every built-in broker, mounted at /brokers/{name}/v2/...</summary>
 internal static class OsbApi
 {
+    // Relaxed escaping: answers are JSON for platforms, never embedded in HTML, and "'" reads better than \u0027.
+    private static readonly JsonSerializerOptions Output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The lowest OSB minor version (2.x) the brokers accept.</summary>
     public const int MinimumMinorVersion = 13;
 
@@ -99,7 +102,7 @@ internal static class OsbApi
                 httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             }
             httpContext.Response.ContentType = "application/json";
-            return httpContext.Response.WriteAsync(response.Body.ToJsonString(), httpContext.RequestAborted);
+            return httpContext.Response.WriteAsync(response.Body.ToJsonString(Output), httpContext.RequestAborted);
         }
     }
 

@@ -106,8 +106,9 @@ internal sealed class PostgreSqlBackend : IBrokerBackend
                 instance.Secrets["superuser_password"] = Generate.Password();
             }
             await checkpoint();
-            Files.AllowTraverse(Path.Combine(_options.DataDirectory, "services"));
-            Files.AllowTraverse(_dedicatedRoot);
+            Files.AllowTraverse(_options.DataDirectory);
+            Files.EnsureTraversableDirectory(Path.Combine(_options.DataDirectory, "services"));
+            Files.EnsureTraversableDirectory(_dedicatedRoot);
             await Dedicated(instance).EnsureRunningAsync(Port(instance), instance.Secrets["superuser_password"], DedicatedTuning, ct);
         }
         else

@@ -28,6 +28,26 @@ internal static class Files
         {
             File.SetUnixFileMode(path, mode | traverse);
         }
+        if (!ProcessRunner.IsRoot)
+        {
+            return; // servers run as us and reach whatever we reach
+        }
+        // The ancestors are not ours to loosen; say which one blocks the service accounts instead of failing obscurely later.
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if ((File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0)
+            {
+                throw new InvalidOperationException(
+                    $"the service accounts (postgres, mysql, redis, rabbitmq) cannot reach {path}: {dir} is not traversable by others; run `chmod o+x {dir}` or choose a data directory outside it");
+            }
+        }
+    }
+
+    /// <summary>Creates a directory of ours that service accounts pass through to their own subdirectories: 0711.</summary>
+    public static void EnsureTraversableDirectory(string path)
+    {
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, PrivateDirectory | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
     }
 
     /// <summary>Writes a file atomically (temp, fsync, rename) with mode 0600.</summary>

@@ -95,6 +95,10 @@ internal sealed class RabbitMqNode(string directory, RabbitMqPorts ports, ILogge
             {
                 ["ERL_EPMD_PORT"] = ports.Epmd.ToString(CultureInfo.InvariantCulture),
             }, check: false, timeout: TimeSpan.FromSeconds(15));
+            for (var i = 0; i < 50 && await Generate.PortAnswersAsync(ports.Epmd, ct); i++)
+            {
+                await Task.Delay(100, ct);
+            }
         }
     }
 

@@ -61,8 +61,8 @@ internal sealed class RedisBackend : IBrokerBackend
     public Task StartAsync(CancellationToken ct)
     {
         Files.AllowTraverse(_options.DataDirectory);
-        Files.AllowTraverse(Path.Combine(_options.DataDirectory, "services"));
-        Files.AllowTraverse(_root);
+        Files.EnsureTraversableDirectory(Path.Combine(_options.DataDirectory, "services"));
+        Files.EnsureTraversableDirectory(_root);
         return Task.CompletedTask;
     }
 
