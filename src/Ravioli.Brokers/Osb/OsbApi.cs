@@ -28,6 +28,8 @@ internal static class OsbApi
         {
             var v2 = endpoints.MapGroup($"{BrokerNames.PathPrefix(name)}/v2");
             v2.AddEndpointFilter(new OsbFilter(name));
+            // The brokers authenticate platforms themselves (basic auth in OsbFilter); a host's fallback policy must not apply.
+            v2.AllowAnonymous();
 
             v2.MapGet("/catalog", (HttpContext ctx, CancellationToken _) => Run(ctx, name, (engine, _) => Task.FromResult(OsbResponse.Ok(engine.Catalog()))));
 
