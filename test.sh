@@ -6,7 +6,11 @@ source "$(dirname "$(readlink -f "$0")")/scripts/lib.sh"
 cd "$RAVIOLI_ROOT"
 
 ensure_dotnet
-ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-jdk-headless wrk nginx-light
+# The servers behind the built-in service brokers, installed without starting them (scripts/lib.sh).
+ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-jdk-headless wrk nginx-light \
+  redis-server mariadb-server rabbitmq-server
+echo "== npm (a third-party OSB broker and cfenv for the OSB client's tests)"
+npm ci --no-audit --no-fund --silent --prefix tests/Ravioli.Services.Tests/sbf-broker >/dev/null
 
 echo "== build"
 dotnet build Ravioli.slnx -c Release --nologo -v q -clp:ErrorsOnly
@@ -39,9 +43,10 @@ pids=()
 run store-sqlite Ravioli.Store.Tests RAVIOLI_TEST_POSTGRES= & pids+=($!)
 run store-postgres Ravioli.Store.Tests RAVIOLI_TEST_POSTGRES="$postgres" & pids+=($!)
 run cli Ravioli.Cli.Tests RAVIOLI_TEST_POSTGRES= & pids+=($!)
+run services Ravioli.Services.Tests RAVIOLI_TEST_POSTGRES= & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 # Runtime, router, staging and node tests start real processes and sandboxes: one project at a time.
-for project in Runtime.Local Router Staging Node EndToEnd; do
+for project in Runtime.Local Router Staging Node Brokers EndToEnd; do
   if [ -d "tests/Ravioli.$project.Tests" ]; then run "$(echo "$project" | tr 'A-Z.' 'a-z-')" "Ravioli.$project.Tests" RAVIOLI_TEST_POSTGRES= || true; fi
 done
 

@@ -9,7 +9,7 @@ bench_platform_up() {
   export RAV_HOME="$BENCH_DATA/rav-home"
   BENCH_API_PORT="$(free_port)"; BENCH_ROUTER_PORT="$(free_port)"; BENCH_NODE_PORT="$(free_port)"
   "$RAVIOLI_ROOT/ravioli" up --data-dir "$BENCH_DATA" --api-port "$BENCH_API_PORT" --router-port "$BENCH_ROUTER_PORT" \
-    --node-port "$BENCH_NODE_PORT" >"$BENCH_DATA/up.log" 2>&1 &
+    --node-port "$BENCH_NODE_PORT" --services none >"$BENCH_DATA/up.log" 2>&1 &
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$BENCH_API_PORT/healthz" >/dev/null 2>&1 && break
     sleep 0.2

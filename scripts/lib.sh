@@ -15,7 +15,18 @@ ensure_packages() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Servers (postgresql, redis, mariadb, rabbitmq) must not start on their default ports as a side effect of
+  # installing them: the platform starts its own, under its data directory. policy-rc.d tells the package scripts so.
+  local policy=/usr/sbin/policy-rc.d own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && own_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    [ -n "$own_policy" ] && $sudo rm -f "$policy"
+    return 1
+  }
+  [ -n "$own_policy" ] && $sudo rm -f "$policy"
+  return 0
 }
 
 ensure_dotnet() {

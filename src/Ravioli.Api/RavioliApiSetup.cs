@@ -43,12 +43,12 @@ public static class RavioliApiSetup
         services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => SecretBox.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
 
-        services.AddSingleton(new Services.Osb.OsbClientOptions());
-        services.AddSingleton(sp => new Services.Osb.OsbClient(
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan },
-            sp.GetRequiredService<Services.Osb.OsbClientOptions>()));
+        services.TryAddSingleton(new Services.Osb.OsbClientOptions());
+        // Not the platform's TimeProvider: broker timeouts are real time even where tests fake the clock.
+        services.AddSingleton(sp => new Services.Osb.OsbClient(Services.Osb.OsbClient.CreateHttpClient(), sp.GetRequiredService<Services.Osb.OsbClientOptions>()));
         services.AddSingleton<Brokering.BrokerCatalogs>();
         services.AddSingleton<Brokering.ServiceEnvironment>();
+        services.AddSingleton<Brokering.PlatformBrokers>();
         services.AddSingleton<Brokering.ServiceOperations>();
         services.AddHostedService(sp => sp.GetRequiredService<Brokering.ServiceOperations>());
 

@@ -1,8 +1,25 @@
 using Microsoft.Extensions.Options;
 using Ravioli.Api;
+using Ravioli.Brokers;
 using Ravioli.Server;
 
 Ravioli.Core.Security.DataDirectory.RestrictUmask();
+if (args.FirstOrDefault() == "stop-services")
+{
+    // ./ravioli down: stop the built-in brokers' servers (their data stays), without starting the API.
+    var config = new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["Ravioli:DataDirectory"] = RavioliServer.DefaultDataDirectory })
+        .AddCommandLine(args[1..], RavioliServer.Switches.ToDictionary()).Build();
+    var services = new ServiceCollection().AddLogging(l => l.AddSimpleConsole(o => o.SingleLine = true))
+        .AddRavioliBrokers(RavioliServer.BrokerOptions(config, config["Ravioli:DataDirectory"]!, null)).BuildServiceProvider();
+    await using (services)
+    {
+        await services.GetRequiredService<Ravioli.Brokers.IBuiltInBrokers>().StopServersAsync(CancellationToken.None);
+    }
+    Console.WriteLine("Stopped the services' servers (their data stays in the data directory).");
+    return 0;
+}
+
 var app = RavioliServer.Build(args);
 var options = app.Services.GetRequiredService<IOptions<RavioliApiOptions>>().Value;
 Bootstrap.Result boot;

@@ -1,5 +1,6 @@
 using System.Net;
 using Ravioli.Api;
+using Ravioli.Brokers;
 
 namespace Ravioli.Server;
 
@@ -15,6 +16,9 @@ public static class RavioliServer
         ["--apps-domain"] = "Ravioli:AppsDomain",
         ["--database"] = "Ravioli:Database",
         ["--node-url"] = "Ravioli:NodeUrl",
+        ["--services"] = "Ravioli:Services",
+        ["--services-postgres"] = "Ravioli:ServicesPostgresAdmin",
+        ["--services-mariadb"] = "Ravioli:ServicesMariaDbAdmin",
     };
 
     public static string DefaultDataDirectory =>
@@ -53,11 +57,39 @@ public static class RavioliServer
             k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
         });
         builder.Services.AddRavioliApi(builder.Configuration);
+        var services = BrokerSelection(builder.Configuration["Ravioli:Services"]);
+        if (services.Run)
+        {
+            builder.Services.AddRavioliBrokers(BrokerOptions(builder.Configuration, dataDirectory, services.Enabled));
+            builder.Services.AddHostedService<BuiltInBrokersStartup>();
+        }
 
         var app = builder.Build();
         app.MapRavioliApi();
+        if (services.Run)
+        {
+            app.MapRavioliBrokers();
+        }
         return app;
     }
+
+    /// <summary>--services: empty = every broker whose server is installed, "none" = no built-in brokers, else a comma list.</summary>
+    public static (bool Run, IReadOnlySet<string>? Enabled) BrokerSelection(string? value) => value?.Trim() switch
+    {
+        null or "" or "auto" => (true, null),
+        "none" => (false, null),
+        var list => (true, list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)),
+    };
+
+    public static BrokerOptions BrokerOptions(IConfiguration configuration, string dataDirectory, IReadOnlySet<string>? enabled) => new()
+    {
+        DataDirectory = dataDirectory,
+        Enabled = enabled,
+        PostgresAdminConnectionString = NullIfEmpty(configuration["Ravioli:ServicesPostgresAdmin"]),
+        MariaDbAdminConnectionString = NullIfEmpty(configuration["Ravioli:ServicesMariaDbAdmin"]),
+    };
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     public static Uri ListeningAddress(WebApplication app)
     {

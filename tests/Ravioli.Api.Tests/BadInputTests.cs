@@ -54,6 +54,9 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         "POST /v3/builds",
         "POST /v3/apps/{app}/tasks",
         "POST /v3/buildpacks",
+        "POST /v3/service_brokers",
+        "POST /v3/service_instances",
+        "POST /v3/service_credential_bindings",
     };
 
     private (HttpMethod Method, string Path, string Snapshot) Resolve(string endpoint)
@@ -153,6 +156,10 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
     public static TheoryData<string, string, string> WrongTypes => new()
     {
         { "POST /v3/organizations", "{\"name\": 42}", "name" },
+        { "POST /v3/service_brokers", "{\"name\": \"b\", \"url\": 5}", "url" },
+        { "POST /v3/service_instances", "{\"type\": \"managed\", \"name\": \"x\", \"tags\": \"not-a-list\"}", "tags" },
+        { "POST /v3/service_instances", "{\"type\": \"user-provided\", \"name\": \"x\", \"credentials\": [1]}", "credentials" },
+        { "POST /v3/service_credential_bindings", "{\"type\": \"key\", \"name\": \"k\", \"parameters\": \"x\"}", "parameters" },
         { "POST /v3/organizations", "{\"name\": \"x\", \"suspended\": \"yes\"}", "suspended" },
         { "PATCH /v3/organizations/{org}", "{\"name\": [\"x\"]}", "name" },
         { "POST /v3/spaces", "{\"name\": \"x\", \"relationships\": {\"organization\": {\"data\": {\"guid\": 7}}}}", "relationships.organization.data.guid" },

@@ -11,7 +11,7 @@ namespace Ravioli.EndToEnd.Tests;
 /// the node agent in the background), the real `./rav` binary, and HTTP through the router — on free ports with
 /// a throwaway data directory and CLI home. `./ravioli down` stops it all afterwards.
 /// </summary>
-public sealed class Platform : IAsyncLifetime
+public class Platform : IAsyncLifetime
 {
     public static readonly string Root = FindRoot();
 
@@ -21,6 +21,9 @@ public sealed class Platform : IAsyncLifetime
     public int RouterPort { get; } = FreePort();
     public int NodePort { get; } = FreePort();
     public string ApiUrl => $"http://127.0.0.1:{ApiPort}";
+
+    /// <summary>`./ravioli up --services`: none, unless a test is about the built-in brokers.</summary>
+    protected virtual string Services => "none";
     public Process? ControlPlane { get; private set; }
     private readonly StringBuilder _upOutput = new();
 
@@ -39,7 +42,7 @@ public sealed class Platform : IAsyncLifetime
     public async Task StartAsync()
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(Root, "ravioli"), "up", "--data-dir", DataDirectory,
-            "--api-port", ApiPort.ToString(), "--router-port", RouterPort.ToString(), "--node-port", NodePort.ToString()])
+            "--api-port", ApiPort.ToString(), "--router-port", RouterPort.ToString(), "--node-port", NodePort.ToString(), "--services", Services])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -27,12 +27,16 @@ public class RavioliServerFixture : IAsyncLifetime
     public IServiceProvider Services => _app!.Services;
     public bool OnPostgres => _postgresDatabase is not null;
 
+    /// <summary>--services for the server: "none" unless a subclass wants built-in brokers.</summary>
+    protected virtual string BuiltInServices => "none";
+
     /// <summary>The PostgreSQL server tests run against, or null for SQLite.</summary>
     public static string? PostgresServer => Environment.GetEnvironmentVariable("RAVIOLI_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
 
     public virtual async Task InitializeAsync()
     {
-        var args = new List<string> { "--data-dir", DataDirectory, "--api-port", "0" };
+        // The built-in brokers start real database servers: only the tests about them ask for them.
+        var args = new List<string> { "--data-dir", DataDirectory, "--api-port", "0", "--services", BuiltInServices };
         if (PostgresServer is { } server)
         {
             _postgresDatabase = await CreatePostgresDatabaseAsync(server);

@@ -397,9 +397,8 @@ public static class ServiceBrokersApi
 
     private static async Task<PlanVisibilityResource> VisibilityAsync(RavioliDb db, ServicePlanEntity plan, CancellationToken ct)
     {
-        var orgs = await db.ServicePlanVisibilities.Where(v => v.PlanGuid == plan.Guid)
-            .Join(db.Organizations, v => v.OrganizationGuid, o => o.Guid, (v, o) => new VisibilityOrganization(o.Guid, o.Name))
-            .OrderBy(o => o.Name).ToListAsync(ct);
+        var orgs = await db.Organizations.Where(o => db.ServicePlanVisibilities.Any(v => v.PlanGuid == plan.Guid && v.OrganizationGuid == o.Guid))
+            .OrderBy(o => o.Name).Select(o => new VisibilityOrganization(o.Guid, o.Name)).ToListAsync(ct);
         return new PlanVisibilityResource(plan.VisibilityType, orgs);
     }
 

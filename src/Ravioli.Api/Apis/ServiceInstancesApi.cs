@@ -431,7 +431,7 @@ public static class ServiceInstancesApi
         return Results.Text(instance.Credentials is null ? "{}" : secrets.Open(instance.Credentials), "application/json");
     }
 
-    private static async Task<IResult> ParametersAsync(string guid, Caller caller, RavioliDb db, BrokerCatalogs catalogs, OsbClient osb, CancellationToken ct)
+    private static async Task<IResult> ParametersAsync(string guid, Caller caller, RavioliDb db, BrokerCatalogs catalogs, [Microsoft.AspNetCore.Mvc.FromServices] OsbClient osb, CancellationToken ct)
     {
         var instance = await InstanceAsync(db, caller, guid, ct);
         ServiceAccess.RequireDeveloper(caller, instance.Space!, "read service instance parameters");

@@ -301,7 +301,7 @@ public sealed partial class ServiceOperations(
             default:
             {
                 var result = await osb.DeprovisionAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId, call, ct);
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, false, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, result.RetryAfter, ct);
                 break;
             }
         }
@@ -323,6 +323,7 @@ public sealed partial class ServiceOperations(
                 break;
             default:
                 Finish(instance, OperationStates.Failed, Describe(error, instance.LastOperationType));
+                // After a provision: delete what may exist; after a deprovision: keep deleting until the broker confirms.
                 instance.OrphanMitigation = orphanMitigation;
                 break;
         }
@@ -438,6 +439,8 @@ public sealed partial class ServiceOperations(
                         break;
                     default:
                         Finish(binding, OperationStates.Failed, Describe(result.Error, "unbind"));
+                        // A 5xx to an unbind means the broker may be half-way: keep unbinding until it says it is done.
+                        binding.OrphanMitigation = result.OrphanMitigation;
                         break;
                 }
             }

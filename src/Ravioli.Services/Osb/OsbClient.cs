@@ -65,6 +65,8 @@ public sealed class OsbClient
                 throw new OsbBrokerException($"the broker at {url} did not answer {Request} within {OsbText.Seconds(_transport.EffectiveTimeout)}", status: null);
             case OsbTransportFailure.ConnectionLost:
                 throw new OsbBrokerException($"the connection to the broker at {url} broke before it answered {Request} ({exchange.FailureDetail})", status: null);
+            case OsbTransportFailure.InvalidResponse:
+                throw new OsbBrokerException($"the broker at {url} did not answer {Request} with valid HTTP ({exchange.FailureDetail})", status: null);
             case OsbTransportFailure.None:
             default:
                 break;
@@ -327,6 +329,8 @@ public sealed class OsbClient
                 return Failed($"the broker did not answer within {OsbText.Seconds(_transport.EffectiveTimeout)}", OsbOrphanMitigation.AfterTimeout(call));
             case OsbTransportFailure.ConnectionLost:
                 return Failed($"the connection to the broker broke before it answered ({exchange.FailureDetail})", OsbOrphanMitigation.AfterTimeout(call));
+            case OsbTransportFailure.InvalidResponse:
+                return Failed($"the broker did not answer with valid HTTP ({exchange.FailureDetail})", OsbOrphanMitigation.AfterTimeout(call));
             case OsbTransportFailure.None:
             default:
                 break;

@@ -23,8 +23,8 @@ internal enum OsbCall
 /// other 2xx → yes for provision, deprovision, bind, unbind, no for update; 408 → no; other 4xx → no; 5xx → yes for
 /// provision, deprovision, bind, unbind, no for update; timeout → yes for provision and bind only; last_operation
 /// "failed" → yes after provision, deprovision, bind, unbind.
-/// Rows it does not state, decided here: a broken connection after the request was sent counts as a timeout (the broker
-/// may have acted); a refused connection never needs mitigation (the broker cannot have acted); 3xx and 1xx never do
+/// Rows it does not state, decided here: a broken connection after the request was sent, or an answer that is not HTTP,
+/// counts as a timeout (the broker may have acted); a refused connection never needs mitigation (the broker cannot have acted); 3xx and 1xx never do
 /// (a redirect is not the broker's OSB handler answering).
 /// </remarks>
 internal static class OsbOrphanMitigation
@@ -38,7 +38,7 @@ internal static class OsbOrphanMitigation
     public static bool AfterServerError(OsbCall call) =>
         call is OsbCall.Provision or OsbCall.Deprovision or OsbCall.Bind or OsbCall.Unbind;
 
-    /// <summary>Also used when the connection broke after the request went out: either way no answer came.</summary>
+    /// <summary>Also used when the connection broke after the request went out, or the answer was not HTTP: either way no answer came.</summary>
     public static bool AfterTimeout(OsbCall call) =>
         call is OsbCall.Provision or OsbCall.Bind;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
@@ -21,6 +20,9 @@ internal enum OsbTransportFailure
 
     /// <summary>The connection broke after the request went out: the broker may have acted.</summary>
     ConnectionLost,
+
+    /// <summary>Something answered, but not with HTTP: the broker may have acted.</summary>
+    InvalidResponse,
 }
 
 /// <summary>What happened to the response body after the status arrived.</summary>
@@ -193,6 +195,10 @@ internal sealed class OsbTransport(HttpClient http, OsbClientOptions options, Ti
         {
             return OsbTransportFailure.NotSent;
         }
+        if (e.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError)
+        {
+            return OsbTransportFailure.InvalidResponse;
+        }
         return e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NetworkUnreachable or SocketError.HostUnreachable }
             ? OsbTransportFailure.NotSent
             : OsbTransportFailure.ConnectionLost;
@@ -219,8 +225,4 @@ internal sealed class OsbTransport(HttpClient http, OsbClientOptions options, Ti
         _ => e.Message,
     };
 
-    public static bool IsRedirect(int status) =>
-        status is (int)HttpStatusCode.MovedPermanently or (int)HttpStatusCode.Found or (int)HttpStatusCode.SeeOther
-            or (int)HttpStatusCode.TemporaryRedirect or (int)HttpStatusCode.PermanentRedirect or (int)HttpStatusCode.MultipleChoices
-            or (int)HttpStatusCode.NotModified or (int)HttpStatusCode.UseProxy;
 }
