@@ -14,7 +14,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        var brokerName = await Brokers.RegisterAsync(rav, broker);
         var app = await space.CreateAppAsync(server, "web");
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
 
@@ -30,7 +30,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         Assert.Equal("ro", request["parameters"]!["role"]!.GetValue<string>());
         Assert.Equal(app, request["bind_resource"]!["app_guid"]!.GetValue<string>());
         Assert.Contains("App web is already bound to service instance mydb.", again.Err);
-        Assert.Matches($@"(?m)^mydb\s+{broker.Offering}\s+small\s+web\s+create succeeded$", list.Out);
+        Assert.Matches($@"(?m)^mydb\s+{broker.Offering}\s+small\s+web\s+create succeeded\s+{brokerName}$", list.Out);
         Assert.Matches(@"(?m)^   name\s+binding name\s+status\s+message$", shown.Out);
         Assert.Matches(@"(?m)^   web\s+primary\s+create succeeded$", shown.Out);
         Assert.Contains("System-Provided:\nVCAP_SERVICES: {\n", env.Out.ReplaceLineEndings("\n"));
@@ -249,6 +249,26 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         Assert.Contains($"Could not bind service instance cache to app {failingApp}: ", failing.Err);
         Assert.Contains("user-provided service instances take no binding parameters", failing.Err);
         Assert.Equal([failingApp], apps.EnumerateArray().Select(a => a.GetProperty("name").GetString()));
+        Assert.DoesNotContain(staging.Handler.Requests, r => r.EndsWith("/actions/start", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Push_ABindTheBrokerRefuses_FailsNamingTheService_AndTheAppIsNotStarted()
+    {
+        await using var broker = await OsbBroker.StartAsync();
+        var staging = new FakeStaging(server);
+        using var rav = new Rav(server, staging.Handler);
+        await TestSpace.CreateAsync(rav);
+        await Brokers.RegisterAsync(rav, broker);
+        await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
+        var name = Names.Unique("refused");
+
+        var result = await rav.RunAsync("push", "-p", AppDirectory(rav, "refused", $"applications:\n- name: {name}\n  services:\n  - name: mydb\n    parameters: {{fail: true}}\n"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(
+            $"Create of the binding of service instance mydb to app {name} failed: {OsbBroker.BindRefusal}. Unbind it with 'rav unbind-service {name} mydb -f' before binding again.",
+            result.Err);
         Assert.DoesNotContain(staging.Handler.Requests, r => r.EndsWith("/actions/start", StringComparison.Ordinal));
     }
 

@@ -26,8 +26,8 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.EndsWith("Service instance mydb created.\nOK\n", created.Out.ReplaceLineEndings("\n"));
         Assert.Equal(3, broker.Provisions[guid]["parameters"]!["size"]!.GetValue<int>());
         Assert.Contains($"Getting service instances in org {space.Org} / space dev as admin...", list.Out);
-        Assert.Matches(@"(?m)^name\s+offering\s+plan\s+bound apps\s+last operation$", list.Out);
-        Assert.Matches($@"(?m)^mydb\s+{broker.Offering}\s+small\s+create succeeded$", list.Out);
+        Assert.Matches(@"(?m)^name\s+offering\s+plan\s+bound apps\s+last operation\s+broker$", list.Out);
+        Assert.Matches($@"(?m)^mydb\s+{broker.Offering}\s+small\s+create succeeded\s+{brokerName}$", list.Out);
         Assert.Contains($"Showing info of service mydb in org {space.Org} / space dev as admin...", shown.Out);
         Assert.Matches($@"(?m)^guid:\s+{guid}$", shown.Out);
         Assert.Matches(@"(?m)^type:\s+managed$", shown.Out);
@@ -80,7 +80,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Contains("Create in progress. Use 'rav services' or 'rav service slowdb' to check operation status.\nOK\n", created.Out.ReplaceLineEndings("\n"));
         Assert.Equal("in progress", json.GetProperty("last_operation").GetProperty("state").GetString());
         Assert.Equal("slowdb2", json.GetProperty("name").GetString());
-        Assert.Matches($@"(?m)^slowdb\s+{broker.Offering}\s+large\s+create in progress$", list.Out);
+        Assert.Matches($@"(?m)^slowdb\s+{broker.Offering}\s+large\s+create in progress\s+broker-\w+$", list.Out);
         Assert.Matches(@"(?m)^   status:\s+create in progress$", shown.Out);
     }
 
@@ -96,7 +96,9 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         var shown = await rav.OkAsync("service", "baddb");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"Create of service instance baddb failed: {OsbBroker.FailureDescription}", result.Err);
+        Assert.Contains(
+            $"Create of service instance baddb failed: {OsbBroker.FailureDescription}. Delete it with 'rav delete-service baddb -f' before creating it again.",
+            result.Err);
         Assert.EndsWith("FAILED", result.Err.TrimEnd());
         Assert.Matches(@"(?m)^   status:\s+create failed$", shown.Out);
         Assert.Contains(OsbBroker.FailureDescription, shown.Out);

@@ -77,7 +77,8 @@ internal sealed class ApiException : CliException
             HttpStatusCode.Unauthorized => "Run 'rav login' again.",
             HttpStatusCode.Forbidden => "Your role does not allow this; ask an org manager or an admin.",
             HttpStatusCode.NotFound => "It does not exist or you may not see it; check the name and 'rav target'.",
-            HttpStatusCode.Conflict => "It changed while you were working on it; run the command again.",
+            // The platform's own 409 details say what to do (e.g. wait for a broker operation still in progress).
+            HttpStatusCode.Conflict => problem?.Detail is null ? "It changed while you were working on it; run the command again." : null,
             // The server's own 429 detail already says when to retry; only a bare 429 needs the header read out.
             HttpStatusCode.TooManyRequests => problem?.Detail is null ? RetryAfterHint(headers) : null,
             >= HttpStatusCode.InternalServerError => "The platform failed; try again, and check its logs if it keeps failing.",

@@ -230,6 +230,7 @@ internal sealed record ServiceInstanceResource(
     ServiceInstanceRelationships? Relationships,
     NameOnly? ServicePlan,
     NameOnly? ServiceOffering,
+    NameOnly? ServiceBroker,
     int? BoundAppCount) : Resource
 {
     public const string Managed = "managed";

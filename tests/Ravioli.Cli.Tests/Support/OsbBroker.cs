@@ -15,8 +15,8 @@ namespace Ravioli.Cli.Tests.Support;
 /// <summary>
 /// A small Open Service Broker on 127.0.0.1 for the control plane to call: one offering with a synchronous plan
 /// (<c>small</c>), an asynchronous one (<c>large</c>, paid) whose provisions and binds answer 202 and finish on a
-/// later last_operation poll, and one whose provision fails at the broker (<c>flaky</c>). It remembers what it was
-/// asked, so tests can check what reached it.
+/// later last_operation poll, and one whose provision fails at the broker (<c>flaky</c>); binds fail when their
+/// parameters say <c>{"fail": true}</c>. It remembers what it was asked, so tests can check what reached it.
 /// </summary>
 internal sealed class OsbBroker : IAsyncDisposable
 {
@@ -24,6 +24,9 @@ internal sealed class OsbBroker : IAsyncDisposable
     public const string Large = "large";
     public const string Flaky = "flaky";
     public const string FailureDescription = "out of capacity in zone 1";
+
+    /// <summary>What the broker says to a bind whose parameters ask it to fail (<c>{"fail": true}</c>).</summary>
+    public const string BindRefusal = "binding refused: the parameters asked for a failure";
 
     private readonly WebApplication _app;
     private readonly Dictionary<string, string> _planIds;
@@ -156,6 +159,11 @@ internal sealed class OsbBroker : IAsyncDisposable
         app.MapPut("/v2/service_instances/{id}/service_bindings/{binding}", async (string id, string binding, HttpRequest request) =>
         {
             var body = await BodyAsync(request);
+            if (body["parameters"]?["fail"]?.GetValue<bool>() == true)
+            {
+                return Json(HttpStatusCode.BadRequest, new JsonObject { ["description"] = BindRefusal });
+            }
+
             Binds[binding] = body;
             var plan = _planIds[body["plan_id"]!.GetValue<string>()];
             if (plan != Large)

@@ -61,7 +61,13 @@ internal sealed class CreateServiceKeyCommand : RavCommand
         var created = await Api.PostAsync("/v3/service_credential_bindings", body, cancellationToken);
         var guid = created.GetProperty("guid").GetString();
         var result = await ServiceOperations.FinishAsync(
-            Session, $"/v3/service_credential_bindings/{guid}", created, parseResult.GetValue(_wait), $"service key {keyName}", cancellationToken);
+            Session,
+            $"/v3/service_credential_bindings/{guid}",
+            created,
+            parseResult.GetValue(_wait),
+            $"service key {keyName}",
+            cancellationToken,
+            whenFailed: $"Delete it with 'rav delete-service-key {instance.Name} {keyName} -f' before creating it again.");
         if (result.InProgress)
         {
             Ui.Blank();

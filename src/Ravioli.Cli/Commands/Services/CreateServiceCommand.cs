@@ -64,7 +64,13 @@ internal sealed class CreateServiceCommand : RavCommand
         var created = await Api.PostAsync("/v3/service_instances", body, cancellationToken);
         var guid = created.GetProperty("guid").GetString();
         var result = await ServiceOperations.FinishAsync(
-            Session, $"/v3/service_instances/{guid}", created, parseResult.GetValue(_wait), $"service instance {name}", cancellationToken);
+            Session,
+            $"/v3/service_instances/{guid}",
+            created,
+            parseResult.GetValue(_wait),
+            $"service instance {name}",
+            cancellationToken,
+            whenFailed: $"Delete it with 'rav delete-service {name} -f' before creating it again.");
         Ui.Blank();
         Ui.Say(result.InProgress
             ? ServiceOperations.InProgressMessage("create", $"'rav services' or 'rav service {name}'")

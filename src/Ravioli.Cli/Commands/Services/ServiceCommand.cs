@@ -48,13 +48,12 @@ internal sealed class ServiceCommand : RavCommand
 
         if (instance.IsManaged)
         {
-            var brokers = await Catalog.BrokerNamesAsync(Api, [offering?.BrokerGuid], cancellationToken);
             Ui.Fields(
             [
                 new("name", instance.Name),
                 new("guid", instance.Guid),
                 new("type", instance.Type),
-                new("broker", offering?.BrokerGuid is { } broker ? brokers.GetValueOrDefault(broker, string.Empty) : string.Empty),
+                new("broker", instance.ServiceBroker?.Name ?? string.Empty),
                 new("offering", offering?.Name ?? instance.ServiceOffering?.Name ?? string.Empty),
                 new("plan", plan?.Name ?? instance.ServicePlan?.Name ?? string.Empty),
                 new("tags", ServiceTags.Format(instance.Tags)),

@@ -28,8 +28,9 @@ internal static class ServiceOperations
     /// </summary>
     /// <param name="path">The resource, to poll.</param>
     /// <param name="subject">What it is, for messages: "service instance mydb".</param>
+    /// <param name="whenFailed">What to do about a failed operation, added to its error: the failed resource stays until deleted.</param>
     public static async Task<OperationResult> FinishAsync(
-        CliSession session, string path, JsonElement answer, bool wait, string subject, CancellationToken cancellationToken)
+        CliSession session, string path, JsonElement answer, bool wait, string subject, CancellationToken cancellationToken, string? whenFailed = null)
     {
         var result = new OperationResult(answer, LastOperationOf(answer)?.IsInProgress == true);
         if (result.InProgress && wait)
@@ -41,7 +42,7 @@ internal static class ServiceOperations
             }
         }
 
-        ThrowIfFailed(result, subject);
+        ThrowIfFailed(result, subject, whenFailed);
         return result;
     }
 
@@ -61,7 +62,7 @@ internal static class ServiceOperations
             result = await WaitAsync(session, path, resource, cancellationToken);
         }
 
-        ThrowIfFailed(result, subject);
+        ThrowIfFailed(result, subject, null);
 
         // A delete that is no longer running and did not fail is done, even if the last poll still saw the resource.
         return result.InProgress ? result : new OperationResult(null, InProgress: false);
@@ -116,12 +117,15 @@ internal static class ServiceOperations
     /// <summary>"Create in progress. Use 'rav services' or 'rav service mydb' to check operation status."</summary>
     public static string InProgressMessage(string type, string check) => $"{Capitalize(type)} in progress. Use {check} to check operation status.";
 
-    private static void ThrowIfFailed(OperationResult result, string subject)
+    private static void ThrowIfFailed(OperationResult result, string subject, string? whenFailed)
     {
         if (result.Resource is { } resource && LastOperationOf(resource) is { IsFailed: true } operation)
         {
-            var reason = string.IsNullOrWhiteSpace(operation.Description) ? "the broker gave no reason" : operation.Description.Trim();
-            throw new CliException($"{Capitalize(operation.Type ?? "The operation")} of {subject} failed: {reason}");
+            var reason = string.IsNullOrWhiteSpace(operation.Description) ? "the broker gave no reason" : operation.Description.Trim().TrimEnd('.');
+            var message = $"{Capitalize(operation.Type ?? "The operation")} of {subject} failed: {reason}.";
+
+            // Only a failed create leaves a resource that is of no use and must go before trying again.
+            throw new CliException(whenFailed is null || operation.Type != "create" ? message : $"{message} {whenFailed}");
         }
     }
 

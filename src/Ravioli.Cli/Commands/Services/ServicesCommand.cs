@@ -31,7 +31,7 @@ internal sealed class ServicesCommand : RavCommand
             var resources = instances.Resources.Select(Json.Resource<ServiceInstanceResource>).OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
             var boundApps = await BindingLookup.BoundAppNamesAsync(Api, space, resources.Select(i => i.Guid), cancellationToken);
             Ui.Table(
-                ["name", "offering", "plan", "bound apps", "last operation"],
+                ["name", "offering", "plan", "bound apps", "last operation", "broker"],
                 resources.Select(i => (IReadOnlyList<string>)
                 [
                     i.Name,
@@ -39,6 +39,7 @@ internal sealed class ServicesCommand : RavCommand
                     i.ServicePlan?.Name ?? string.Empty,
                     string.Join(", ", boundApps[i.Guid].Order(StringComparer.Ordinal)),
                     i.LastOperation?.Status ?? string.Empty,
+                    i.ServiceBroker?.Name ?? string.Empty,
                 ]));
         }
 
