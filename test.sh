@@ -8,7 +8,7 @@ cd "$RAVIOLI_ROOT"
 ensure_dotnet
 # The servers behind the built-in service brokers, installed without starting them (scripts/lib.sh).
 ensure_packages postgresql python3 bubblewrap golang-go python3-venv openjdk-17-jdk-headless wrk nginx-light \
-  redis-server mariadb-server rabbitmq-server
+  redis-server mariadb-server mariadb-client rabbitmq-server
 echo "== npm (a third-party OSB broker and cfenv for the OSB client's tests)"
 npm ci --no-audit --no-fund --silent --prefix tests/Ravioli.Services.Tests/sbf-broker >/dev/null
 

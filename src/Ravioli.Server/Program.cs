@@ -10,8 +10,10 @@ if (args.FirstOrDefault() == "stop-services")
     var config = new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["Ravioli:DataDirectory"] = RavioliServer.DefaultDataDirectory })
         .AddCommandLine(args[1..], RavioliServer.Switches.ToDictionary()).Build();
+#pragma warning disable ASP0000 // a one-shot command with its own small container, not a second copy of the app's
     var services = new ServiceCollection().AddLogging(l => l.AddSimpleConsole(o => o.SingleLine = true))
         .AddRavioliBrokers(RavioliServer.BrokerOptions(config, config["Ravioli:DataDirectory"]!, null)).BuildServiceProvider();
+#pragma warning restore ASP0000
     await using (services)
     {
         await services.GetRequiredService<Ravioli.Brokers.IBuiltInBrokers>().StopServersAsync(CancellationToken.None);
