@@ -14,7 +14,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        var brokerName = await Brokers.RegisterAsync(rav, broker);
+        var brokerName = await BrokerSetup.RegisterAsync(rav, broker);
         var app = await space.CreateAppAsync(server, "web");
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
 
@@ -46,7 +46,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        await BrokerSetup.RegisterAsync(rav, broker);
         await space.CreateAppAsync(server, "web");
         await space.CreateAppAsync(server, "worker");
         await rav.OkAsync("create-service", broker.Offering, "large", "bigdb", "--wait");
@@ -105,7 +105,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        await BrokerSetup.RegisterAsync(rav, broker);
         await space.CreateAppAsync(server, "web");
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
         await rav.OkAsync("bind-service", "web", "mydb", "--wait");
@@ -128,7 +128,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
 
         var created = await rav.OkAsync("create-service-key", "mydb", "laptop", "-c", """{"read_only": true}""", "--wait");
@@ -167,7 +167,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        await BrokerSetup.RegisterAsync(rav, broker);
         await space.CreateAppAsync(server, "web");
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
         await rav.OkAsync("bind-service", "web", "mydb", "--wait");
@@ -189,7 +189,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         var staging = new FakeStaging(server);
         using var rav = new Rav(server, staging.Handler);
         var space = await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
         await rav.OkAsync("cups", "cache", "-p", """{"host": "cache.example.com"}""");
         var name = Names.Unique("bound");
@@ -259,7 +259,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         var staging = new FakeStaging(server);
         using var rav = new Rav(server, staging.Handler);
         await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker);
+        await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
         var name = Names.Unique("refused");
 

@@ -39,7 +39,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        var name = await Brokers.RegisterAsync(rav, broker, enableAccess: false);
+        var name = await BrokerSetup.RegisterAsync(rav, broker, enableAccess: false);
 
         var forOrg = await rav.OkAsync("enable-service-access", broker.Offering, "-p", "small", "-o", space.Org);
         var limited = await rav.OkAsync("service-access", "-e", broker.Offering);
@@ -67,7 +67,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        await Brokers.RegisterAsync(rav, broker, enableAccess: false);
+        await BrokerSetup.RegisterAsync(rav, broker, enableAccess: false);
         await rav.OkAsync("enable-service-access", broker.Offering, "-p", "small", "-o", space.Org);
 
         var disabled = await rav.OkAsync("disable-service-access", broker.Offering, "-p", "small", "-o", space.Org);
@@ -83,7 +83,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
-        var name = await Brokers.RegisterAsync(rav, broker);
+        var name = await BrokerSetup.RegisterAsync(rav, broker);
 
         var all = await rav.OkAsync("marketplace");
         var plans = await rav.OkAsync("m", "-e", broker.Offering);
@@ -109,7 +109,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         await using var broker = await OsbBroker.StartAsync();
         using var admin = new Rav(server);
         var space = await TestSpace.CreateAsync(admin);
-        await Brokers.RegisterAsync(admin, broker, enableAccess: false);
+        await BrokerSetup.RegisterAsync(admin, broker, enableAccess: false);
         await admin.OkAsync("enable-service-access", broker.Offering, "-p", "large", "-o", space.Org);
         var developer = Names.Unique("dev");
         await admin.OkAsync("create-user", developer, "developer-password");
@@ -154,7 +154,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
-        var name = await Brokers.RegisterAsync(rav, broker);
+        var name = await BrokerSetup.RegisterAsync(rav, broker);
         var renamed = Names.Unique("renamed");
         var catalogReads = broker.Requests.Count(r => r == "GET /v2/catalog");
 
@@ -198,7 +198,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         await using var broker = await OsbBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
-        var name = await Brokers.RegisterAsync(rav, broker);
+        var name = await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "small", "kept-db", "--wait");
 
         var unconfirmed = await rav.RunAsync("delete-service-broker", name);

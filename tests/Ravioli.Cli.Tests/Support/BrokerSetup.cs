@@ -1,7 +1,7 @@
 namespace Ravioli.Cli.Tests.Support;
 
 /// <summary>Puts an <see cref="OsbBroker"/> on the platform the way an admin does.</summary>
-internal static class Brokers
+internal static class BrokerSetup
 {
     /// <summary>Registers the broker under a fresh name and, unless told otherwise, enables its plans for every org.</summary>
     public static async Task<string> RegisterAsync(Rav admin, OsbBroker broker, bool enableAccess = true)
