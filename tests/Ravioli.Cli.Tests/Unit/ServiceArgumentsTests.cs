@@ -43,6 +43,16 @@ public sealed class ServiceArgumentsTests : IDisposable
     }
 
     [Fact]
+    public void JsonArgument_Invalid_SaysWhereInPlainWords()
+    {
+        var error = Assert.ThrowsAny<CliException>(() => JsonArgument.Read("{\"encoding\": UTF8}", "-c", _directory));
+
+        Assert.Equal(
+            "The JSON given with -c is not valid JSON: 'U' is an invalid start of a value (line 1, column 14). Give a JSON object, e.g. '{\"name\":\"value\"}'.",
+            error.Message);
+    }
+
+    [Fact]
     public void JsonArgument_AFileWithBadJson_NamesTheFile()
     {
         File.WriteAllText(Path.Combine(_directory, "broken.json"), "{ nope");

@@ -92,8 +92,16 @@ internal static class JsonArgument
     private static string Reason(JsonException e)
     {
         var message = e.Message;
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        message = (cut > 0 ? message[..cut] : message).TrimEnd('.');
+        foreach (var tail in (string[])[" Path: ", " LineNumber: "])
+        {
+            var cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        message = message.TrimEnd().TrimEnd('.');
         return e.LineNumber is { } line && e.BytePositionInLine is { } column
             ? $"{message} (line {line + 1}, column {column + 1})"
             : message;
