@@ -24,7 +24,7 @@ internal static class AppBinder
         {
             // A binding still being made counts as bound; the caller who waits, waits for it to finish.
             var current = await ServiceOperations.FinishAsync(
-                session, $"/v3/service_credential_bindings/{existing.Guid}", existing.Raw, wait, Subject(app, instance), cancellationToken, WhenFailed(app, instance));
+                session, $"/v3/service_credential_bindings/{existing.Guid}", existing.Raw, wait, Subject(app, instance), WhenFailed(app, instance), cancellationToken);
             return new BindResult(current, AlreadyBound: true);
         }
 
@@ -50,7 +50,7 @@ internal static class AppBinder
         var created = await session.Api.PostAsync("/v3/service_credential_bindings", body, cancellationToken);
         var guid = created.GetProperty("guid").GetString();
         var result = await ServiceOperations.FinishAsync(
-            session, $"/v3/service_credential_bindings/{guid}", created, wait, Subject(app, instance), cancellationToken, WhenFailed(app, instance));
+            session, $"/v3/service_credential_bindings/{guid}", created, wait, Subject(app, instance), WhenFailed(app, instance), cancellationToken);
         return new BindResult(result, AlreadyBound: false);
     }
 

@@ -66,8 +66,8 @@ internal sealed class CreateServiceKeyCommand : RavCommand
             created,
             parseResult.GetValue(_wait),
             $"service key {keyName}",
-            cancellationToken,
-            whenFailed: $"Delete it with 'rav delete-service-key {instance.Name} {keyName} -f' before creating it again.");
+            $"Delete it with 'rav delete-service-key {instance.Name} {keyName} -f' before creating it again.",
+            cancellationToken);
         if (result.InProgress)
         {
             Ui.Blank();

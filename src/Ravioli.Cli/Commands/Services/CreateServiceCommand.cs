@@ -69,8 +69,8 @@ internal sealed class CreateServiceCommand : RavCommand
             created,
             parseResult.GetValue(_wait),
             $"service instance {name}",
-            cancellationToken,
-            whenFailed: $"Delete it with 'rav delete-service {name} -f' before creating it again.");
+            $"Delete it with 'rav delete-service {name} -f' before creating it again.",
+            cancellationToken);
         Ui.Blank();
         Ui.Say(result.InProgress
             ? ServiceOperations.InProgressMessage("create", $"'rav services' or 'rav service {name}'")

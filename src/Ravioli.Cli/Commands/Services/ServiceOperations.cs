@@ -30,7 +30,7 @@ internal static class ServiceOperations
     /// <param name="subject">What it is, for messages: "service instance mydb".</param>
     /// <param name="whenFailed">What to do about a failed operation, added to its error: the failed resource stays until deleted.</param>
     public static async Task<OperationResult> FinishAsync(
-        CliSession session, string path, JsonElement answer, bool wait, string subject, CancellationToken cancellationToken, string? whenFailed = null)
+        CliSession session, string path, JsonElement answer, bool wait, string subject, string? whenFailed, CancellationToken cancellationToken)
     {
         var result = new OperationResult(answer, LastOperationOf(answer)?.IsInProgress == true);
         if (result.InProgress && wait)

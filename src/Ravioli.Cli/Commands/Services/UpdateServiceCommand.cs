@@ -70,7 +70,7 @@ internal sealed class UpdateServiceCommand : RavCommand
 
         var path = $"/v3/service_instances/{instance.Guid}";
         var answer = await Api.PatchAsync(path, body, cancellationToken);
-        var result = await ServiceOperations.FinishAsync(Session, path, answer, parseResult.GetValue(_wait), $"service instance {name}", cancellationToken);
+        var result = await ServiceOperations.FinishAsync(Session, path, answer, parseResult.GetValue(_wait), $"service instance {name}", null, cancellationToken);
         Ui.Blank();
         Ui.Say(result.InProgress
             ? ServiceOperations.InProgressMessage("update", $"'rav services' or 'rav service {name}'")
