@@ -272,6 +272,32 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         Assert.DoesNotContain(staging.Handler.Requests, r => r.EndsWith("/actions/start", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task BindingAndKeyCommands_Json_AreTheBindingsAsTheApiReturnsThem()
+    {
+        await using var broker = await OsbBroker.StartAsync();
+        using var rav = new Rav(server);
+        var space = await TestSpace.CreateAsync(rav);
+        await BrokerSetup.RegisterAsync(rav, broker);
+        var app = await space.CreateAppAsync(server, "web");
+        await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
+
+        var bound = (await rav.OkAsync("bind-service", "web", "mydb", "--wait", "--json")).Json();
+        var key = (await rav.OkAsync("create-service-key", "mydb", "laptop", "--wait", "--json")).Json();
+        var keys = (await rav.OkAsync("service-keys", "mydb", "--json")).Json();
+        var deletedKey = (await rav.OkAsync("delete-service-key", "mydb", "laptop", "-f", "--wait", "--json")).Json();
+        var unbound = (await rav.OkAsync("unbind-service", "web", "mydb", "-f", "--wait", "--json")).Json();
+
+        Assert.Equal("app", bound.GetProperty("type").GetString());
+        Assert.Equal("succeeded", bound.GetProperty("last_operation").GetProperty("state").GetString());
+        Assert.Equal(app, bound.GetProperty("relationships").GetProperty("app").GetProperty("data").GetProperty("guid").GetString());
+        Assert.False(bound.TryGetProperty("credentials", out _));
+        Assert.Equal("key", key.GetProperty("type").GetString());
+        Assert.Equal("laptop", Assert.Single(keys.EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal(key.GetProperty("guid").GetString(), deletedKey.GetProperty("guid").GetString());
+        Assert.Equal(bound.GetProperty("guid").GetString(), unbound.GetProperty("guid").GetString());
+    }
+
     private static string AppDirectory(Rav rav, string name, string manifest)
     {
         var directory = Directory.CreateDirectory(Path.Combine(rav.Scratch, name)).FullName;

@@ -241,6 +241,33 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         (await admin.GetJsonAsync($"/v3/service_brokers/{json.GetProperty("guid").GetString()}")).Expect(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task BrokerAndAccessCommands_Json_AreTheResourcesTheyChanged()
+    {
+        await using var broker = await OsbBroker.StartAsync();
+        using var rav = new Rav(server);
+        await TestSpace.CreateAsync(rav);
+        var name = await BrokerSetup.RegisterAsync(rav, broker, enableAccess: false);
+        var renamed = Names.Unique("renamed");
+
+        var updated = (await rav.OkAsync("update-service-broker", name, broker.Username, broker.Password, broker.Url, "--json")).Json();
+        var rename = (await rav.OkAsync("rename-service-broker", name, renamed, "--json")).Json();
+        var enabled = (await rav.OkAsync("enable-service-access", broker.Offering, "-p", "small", "--json")).Json();
+        var disabled = (await rav.OkAsync("disable-service-access", broker.Offering, "--json")).Json();
+        var deleted = (await rav.OkAsync("delete-service-broker", renamed, "-f", "--json")).Json();
+        var brokers = await rav.OkAsync("service-brokers");
+
+        Assert.Equal(name, updated.GetProperty("name").GetString());
+        Assert.Equal(renamed, rename.GetProperty("name").GetString());
+        var plan = Assert.Single(enabled.EnumerateArray());
+        Assert.Equal("small", plan.GetProperty("name").GetString());
+        Assert.Equal("public", plan.GetProperty("visibility").GetProperty("type").GetString());
+        Assert.All(disabled.EnumerateArray(), p => Assert.Equal("admin", p.GetProperty("visibility_type").GetString()));
+        Assert.Equal(3, disabled.GetArrayLength());
+        Assert.Equal(rename.GetProperty("guid").GetString(), deleted.GetProperty("guid").GetString());
+        Assert.DoesNotContain(renamed, brokers.Out);
+    }
+
     /// <summary>The broker's three plans, in whatever order the API lists plans made in the same instant.</summary>
     private const string ThreePlans = "(small|large|flaky), (small|large|flaky), (small|large|flaky)";
 

@@ -354,6 +354,30 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Equal(0, one.GetProperty("bindings").GetArrayLength());
     }
 
+    [Fact]
+    public async Task InstanceCommands_Json_AreTheInstancesAsTheApiReturnsThem()
+    {
+        await using var broker = await OsbBroker.StartAsync();
+        using var rav = new Rav(server);
+        await TestSpace.CreateAsync(rav);
+        await BrokerSetup.RegisterAsync(rav, broker);
+        await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
+
+        var tagged = (await rav.OkAsync("update-service", "mydb", "-t", "a, b", "--json")).Json();
+        var renamed = (await rav.OkAsync("rename-service", "mydb", "maindb", "--json")).Json();
+        var ups = (await rav.OkAsync("cups", "ext", "-p", """{"k": "v"}""", "--json")).Json();
+        var updated = (await rav.OkAsync("uups", "ext", "-t", "x", "--json")).Json();
+        var deleted = (await rav.OkAsync("delete-service", "ext", "-f", "--json")).Json();
+
+        Assert.Equal(["a", "b"], tagged.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("maindb", renamed.GetProperty("name").GetString());
+        Assert.Equal("small", renamed.GetProperty("service_plan").GetProperty("name").GetString());
+        Assert.Equal("user-provided", ups.GetProperty("type").GetString());
+        Assert.False(ups.TryGetProperty("credentials", out _));
+        Assert.Equal(["x"], updated.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(ups.GetProperty("guid").GetString(), deleted.GetProperty("guid").GetString());
+    }
+
     private async Task<JsonElement> CredentialsAsync(string guid)
     {
         using var admin = await server.AdminClientAsync();
