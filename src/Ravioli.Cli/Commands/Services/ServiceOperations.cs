@@ -38,7 +38,7 @@ internal static class ServiceOperations
             result = await WaitAsync(session, path, answer, cancellationToken);
             if (result.Resource is null)
             {
-                throw new CliException($"The {subject} was deleted while the operation ran. Run the command again to create it anew.");
+                throw new CliException($"{Capitalize(subject)} was deleted while the operation ran (by someone else, or a purge).");
             }
         }
 
