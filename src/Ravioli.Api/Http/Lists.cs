@@ -121,7 +121,8 @@ public static class Lists
         IQueryable<TEntity> source, ListQuery query, HttpRequest request, Func<TEntity, TWire> present, CancellationToken ct)
         where TEntity : ResourceEntity
     {
-        if (query.OrderBy == "name" && !typeof(NamedResourceEntity).IsAssignableFrom(typeof(TEntity)))
+        // Named resources, and service instances and bindings (whose name lives on their operation base class).
+        if (query.OrderBy == "name" && typeof(TEntity).GetProperty("Name")?.PropertyType != typeof(string))
         {
             throw ApiProblem.Invalid("order_by", "this resource has no name; order by created_at or updated_at");
         }
