@@ -239,30 +239,36 @@ public sealed partial class ServiceOperations(
         };
         var poll = await osb.GetInstanceLastOperationAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId,
             instance.BrokerOperation.Length == 0 ? null : instance.BrokerOperation, kind, call, ct);
+        await ApplyPollAsync(instance, poll, "instance", description => CompleteInstanceAsync(db, instance, description, ct), () => db.ServiceInstances.Remove(instance));
+    }
+
+    /// <summary>What a last_operation answer means for an instance or a binding; only success and removal differ.</summary>
+    private async Task ApplyPollAsync(ServiceOperationEntity row, OsbResult<OsbLastOperation> poll, string what, Func<string?, Task> succeeded, Action remove)
+    {
         switch (poll.Outcome)
         {
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Succeeded:
-                await CompleteInstanceAsync(db, instance, poll.Value.Description, ct);
+                await succeeded(poll.Value.Description);
                 break;
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Failed:
-                Finish(instance, OperationStates.Failed, poll.Value.Description ?? $"The broker reports that the {instance.LastOperationType} failed.");
-                instance.OrphanMitigation = poll.OrphanMitigation;
+                Finish(row, OperationStates.Failed, poll.Value.Description ?? $"The broker reports that the {row.LastOperationType} failed.");
+                row.OrphanMitigation = poll.OrphanMitigation;
                 break;
             case OsbOutcome.Succeeded:
-                Progress(instance, poll.Value!.Description);
-                PollLater(guid, poll.RetryAfter);
+                Progress(row, poll.Value!.Description);
+                PollLater(row.Guid, poll.RetryAfter);
                 break;
-            case OsbOutcome.Gone when instance.LastOperationType == OperationTypes.Delete:
-                db.ServiceInstances.Remove(instance);
-                Forget(guid);
+            case OsbOutcome.Gone when row.LastOperationType == OperationTypes.Delete:
+                remove();
+                Forget(row.Guid);
                 break;
             case OsbOutcome.Gone:
-                Finish(instance, OperationStates.Failed, "The broker no longer knows this instance (410 Gone while polling).");
+                Finish(row, OperationStates.Failed, $"The broker no longer knows this {what} (410 Gone while polling).");
                 break;
             default:
                 // The broker could not be asked this time: keep polling until the maximum polling duration.
-                Progress(instance, $"Waiting for the broker: {poll.Error?.Description}");
-                PollLater(guid, poll.RetryAfter);
+                Progress(row, $"Waiting for the broker: {poll.Error?.Description}");
+                PollLater(row.Guid, poll.RetryAfter);
                 break;
         }
     }
@@ -450,48 +456,27 @@ public sealed partial class ServiceOperations(
         var poll = await osb.GetBindingLastOperationAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId,
             binding.BrokerOperation.Length == 0 ? null : binding.BrokerOperation,
             binding.LastOperationType == OperationTypes.Create ? OsbOperationKind.Bind : OsbOperationKind.Unbind, call, ct);
-        switch (poll.Outcome)
+        await ApplyPollAsync(binding, poll, "binding", async description =>
         {
-            case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Succeeded:
-                if (binding.LastOperationType == OperationTypes.Delete)
-                {
-                    db.ServiceBindings.Remove(binding);
-                    Forget(guid);
-                    break;
-                }
-                // An asynchronous bind hands out its credentials through a fetch, once finished.
-                var fetched = await osb.FetchBindingAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
-                if (fetched.Outcome == OsbOutcome.Succeeded)
-                {
-                    StoreCredentials(binding, fetched.Value);
-                    Finish(binding, OperationStates.Succeeded, poll.Value.Description);
-                }
-                else
-                {
-                    Finish(binding, OperationStates.Failed, $"The bind finished but its credentials could not be fetched: {fetched.Error?.Description}");
-                    binding.OrphanMitigation = true;
-                }
-                break;
-            case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Failed:
-                Finish(binding, OperationStates.Failed, poll.Value.Description ?? "The broker reports that the operation failed.");
-                binding.OrphanMitigation = poll.OrphanMitigation;
-                break;
-            case OsbOutcome.Succeeded:
-                Progress(binding, poll.Value!.Description);
-                PollLater(guid, poll.RetryAfter);
-                break;
-            case OsbOutcome.Gone when binding.LastOperationType == OperationTypes.Delete:
+            if (binding.LastOperationType == OperationTypes.Delete)
+            {
                 db.ServiceBindings.Remove(binding);
                 Forget(guid);
-                break;
-            case OsbOutcome.Gone:
-                Finish(binding, OperationStates.Failed, "The broker no longer knows this binding (410 Gone while polling).");
-                break;
-            default:
-                Progress(binding, $"Waiting for the broker: {poll.Error?.Description}");
-                PollLater(guid, poll.RetryAfter);
-                break;
-        }
+                return;
+            }
+            // An asynchronous bind hands out its credentials through a fetch, once finished.
+            var fetched = await osb.FetchBindingAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+            if (fetched.Outcome == OsbOutcome.Succeeded)
+            {
+                StoreCredentials(binding, fetched.Value);
+                Finish(binding, OperationStates.Succeeded, description);
+            }
+            else
+            {
+                Finish(binding, OperationStates.Failed, $"The bind finished but its credentials could not be fetched: {fetched.Error?.Description}");
+                binding.OrphanMitigation = true;
+            }
+        }, () => db.ServiceBindings.Remove(binding));
     }
 
     private void StoreCredentials(ServiceBindingEntity binding, OsbBindResponse? response)
