@@ -82,7 +82,8 @@ public sealed class MigrationTests
         var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
         await StoreSetup.MigrateAsync(db);
         Assert.Equal(applied, await db.Database.GetAppliedMigrationsAsync());
-        Assert.Equal(4, applied.Count);
+        Assert.Equal(db.Database.GetMigrations().Count(), applied.Count);
+        Assert.Equal(5, applied.Count);
     }
 
     [Fact]
@@ -112,6 +113,13 @@ public sealed class MigrationTests
             db.Processes.Add(new ProcessEntity { AppGuid = app.Guid, Type = "web", Instances = 3, MemoryMb = 64, DiskMb = 128, HealthCheckType = "http", HealthCheckEndpoint = "/health", HealthCheckTimeoutSeconds = 60, HealthCheckInvocationTimeoutSeconds = 2 });
             db.RouteMappings.Add(new RouteMappingEntity { RouteGuid = route.Guid, AppGuid = app.Guid, ProcessType = "web" });
             db.Buildpacks.Add(new BuildpackEntity { Name = "custom", Position = 1, BlobKey = "b", Filename = "custom.zip" });
+            var broker = new ServiceBrokerEntity { Name = "b", Url = "http://broker", Username = "u", Password = "sealed" };
+            var offering = new ServiceOfferingEntity { Name = "pg", Broker = broker, CatalogId = "svc", Description = "d", Tags = "[\"sql\"]", Bindable = true, Metadata = "{\"a\":1}" };
+            var plan = new ServicePlanEntity { Name = "small", Offering = offering, CatalogId = "plan", Description = "d", MaximumPollingDuration = 60, VisibilityType = "organization", Bindable = null };
+            var instance = new ServiceInstanceEntity { Name = "db", Space = space, Plan = plan, Tags = "[]", LastOperationState = "in progress", BrokerOperation = "op-1", OrphanMitigation = true };
+            db.AddRange(broker, offering, plan, instance);
+            db.ServicePlanVisibilities.Add(new ServicePlanVisibilityEntity { PlanGuid = plan.Guid, OrganizationGuid = org.Guid });
+            db.ServiceBindings.Add(new ServiceBindingEntity { Name = "k", Type = "key", Instance = instance, UniqueName = "k", Credentials = "sealed-creds", LastOperationType = "delete" });
             await db.SaveChangesAsync();
         }
         await using (var db = scratch.Open())
@@ -132,6 +140,14 @@ public sealed class MigrationTests
             Assert.Equal("STAGED", (await db.Builds.SingleAsync()).State);
             Assert.Equal("web", (await db.RouteMappings.SingleAsync()).ProcessType);
             Assert.Equal(("custom", 1, true), ((await db.Buildpacks.SingleAsync()).Name, (await db.Buildpacks.SingleAsync()).Position, (await db.Buildpacks.SingleAsync()).Enabled));
+            var plan = await db.ServicePlans.Include(p => p.Offering!).ThenInclude(o => o.Broker).SingleAsync();
+            Assert.Equal(("small", 60, "organization", (bool?)null, "pg", "[\"sql\"]", "b"),
+                (plan.Name, plan.MaximumPollingDuration, plan.VisibilityType, plan.Bindable, plan.Offering!.Name, plan.Offering.Tags, plan.Offering.Broker!.Name));
+            Assert.Equal((await db.Organizations.SingleAsync()).Guid, (await db.ServicePlanVisibilities.SingleAsync()).OrganizationGuid);
+            var instance = await db.ServiceInstances.SingleAsync();
+            Assert.Equal(("db", "in progress", "op-1", true, plan.Guid), (instance.Name, instance.LastOperationState, instance.BrokerOperation, instance.OrphanMitigation, instance.PlanGuid));
+            var binding = await db.ServiceBindings.SingleAsync();
+            Assert.Equal(("k", "key", "sealed-creds", "delete", instance.Guid), (binding.Name, binding.Type, binding.Credentials, binding.LastOperationType, binding.InstanceGuid));
         }
     }
 
