@@ -15,7 +15,7 @@ namespace Ravioli.Api.Tests;
 /// <summary>A control plane with short broker timeouts, and a test broker registered and enabled for everyone.</summary>
 public sealed class ServicesFixture : RavioliServerFixture
 {
-    public TestBroker Broker { get; } = new();
+    public TestBroker Broker { get; } = new() { Offering = "testdb" };
     public string BrokerGuid { get; private set; } = "";
 
     protected override void Configure(WebApplicationBuilder builder) =>
@@ -135,7 +135,7 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
         Assert.True(offering.GetProperty("broker_catalog").GetProperty("features").GetProperty("plan_updateable").GetBoolean());
         Assert.Equal("https://example.com/testdb", offering.GetProperty("documentation_url").GetString());
         var plans = (await admin.GetJsonAsync($"/v3/service_plans?service_broker_guids={broker.Guid()}")).Expect(HttpStatusCode.OK).GetProperty("resources");
-        Assert.Equal(3, plans.GetArrayLength());
+        Assert.Equal(4, plans.GetArrayLength());
         Assert.All(plans.EnumerateArray(), p => Assert.Equal("admin", p.GetProperty("visibility_type").GetString()));
         // The broker saw the OSB headers and our basic auth.
         var catalogCall = other.RequestsTo("GET", "/v2/catalog").Single();
@@ -196,7 +196,7 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
         Assert.Equal(w.Space, broker.GetProperty("relationships").GetProperty("space").GetProperty("data").Guid());
         var plans = (await dev.GetJsonAsync($"/v3/service_plans?service_broker_guids={broker.Guid()}")).Expect(HttpStatusCode.OK).GetProperty("resources");
         Assert.All(plans.EnumerateArray(), p => Assert.Equal("space", p.GetProperty("visibility_type").GetString()));
-        Assert.Equal(3, plans.GetArrayLength());
+        Assert.Equal(4, plans.GetArrayLength());
         // Someone in another org sees neither the broker nor its plans.
         using var other = await WorldAsync();
         (await other.Admin.PostJsonAsync("/v3/users", new { username = "o-" + other.Suffix, password = "password-" + other.Suffix })).Expect(HttpStatusCode.Created);
@@ -250,7 +250,7 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
         Assert.Equal($"pw-{binding.Guid()}", entry.GetProperty("credentials").GetProperty("password").GetString());
         Assert.Equal(JsonValueKind.Array, entry.GetProperty("volume_mounts").ValueKind);
         Assert.True(entry.TryGetProperty("syslog_drain_url", out _) && entry.TryGetProperty("provider", out _));
-        Assert.Equal(w.App, Broker.Bindings[binding.Guid()]["app_guid"]!.GetValue<string>());
+        Assert.Equal(w.App, Broker.Bindings[binding.Guid()]["bind_resource"]!["app_guid"]!.GetValue<string>());
 
         // Credentials are sealed at rest and never in audit events.
         using (var scope = server.Services.CreateScope())
@@ -278,7 +278,7 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
         key = await WaitAsync(w.Admin, $"/v3/service_credential_bindings/{key.Guid()}");
         var details = (await w.Admin.GetJsonAsync($"/v3/service_credential_bindings/{key.Guid()}/details")).Expect(HttpStatusCode.OK);
         Assert.Equal($"pw-{key.Guid()}", details.GetProperty("credentials").GetProperty("password").GetString());
-        Assert.Null(Broker.Bindings[key.Guid()]["app_guid"]);
+        Assert.Null(Broker.Bindings[key.Guid()]["bind_resource"]);
 
         // Deleting the instance is refused while bound, naming the app and the key.
         var refused = (await w.Admin.DeleteJsonAsync($"/v3/service_instances/{instance.Guid()}")).Expect(HttpStatusCode.UnprocessableEntity);
@@ -305,9 +305,9 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
     public async Task Asynchronous_operations_are_polled_to_the_end_including_an_async_bind_whose_credentials_are_fetched()
     {
         using var w = await WorldAsync();
-        var instance = await CreateInstanceAsync(w, "async", "adb-" + w.Suffix);
+        var instance = await CreateInstanceAsync(w, "large", "adb-" + w.Suffix);
         Assert.Equal("succeeded", State(instance));
-        Assert.Equal("done", Description(instance));
+        Assert.Equal("provision done", Description(instance));
         var polls = Broker.RequestsTo("GET", $"/v2/service_instances/{instance.Guid()}/last_operation").ToList();
         Assert.True(polls.Count >= 2);
         Assert.Equal($"provision-{instance.Guid()}", polls[0].Query["operation"]);
@@ -326,7 +326,7 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
         Assert.Equal(("update", "succeeded"), (updated.GetProperty("last_operation").GetProperty("type").GetString(), State(updated)));
         Assert.Equal(small, updated.GetProperty("relationships").GetProperty("service_plan").GetProperty("data").Guid());
         var patch = Broker.RequestsTo("PATCH", $"/v2/service_instances/{instance.Guid()}").Single();
-        Assert.Equal(TestBroker.AsyncPlanId, patch.Body!["previous_values"]!["plan_id"]!.GetValue<string>());
+        Assert.Equal(TestBroker.LargePlanId, patch.Body!["previous_values"]!["plan_id"]!.GetValue<string>());
         Assert.Equal(TestBroker.SmallPlanId, patch.Body["plan_id"]!.GetValue<string>());
         var parameters = (await w.Admin.GetJsonAsync($"/v3/service_instances/{instance.Guid()}/parameters")).Expect(HttpStatusCode.OK);
         Assert.Equal("l", parameters.GetProperty("size").GetString());
@@ -534,16 +534,16 @@ public sealed class ServicesApiTests(ServicesFixture server) : IClassFixture<Ser
         var broker = (await w.Admin.PostJsonAsync("/v3/service_brokers", ServicesFixture.BrokerBody("chg-" + w.Suffix, changing.Url))).Expect(HttpStatusCode.Created).Guid();
         var plans = (await w.Admin.GetJsonAsync($"/v3/service_plans?service_broker_guids={broker}")).Expect(HttpStatusCode.OK).GetProperty("resources");
         var small = plans.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "small").Guid();
-        var asyncPlan = plans.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "async").Guid();
+        var largePlan = plans.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "large").Guid();
         var kept = (await w.Admin.PostJsonAsync("/v3/service_instances", new { type = "managed", name = "kept-" + w.Suffix, relationships = new { space = Ref(w.Space), service_plan = Ref(small) } })).Expect(HttpStatusCode.Accepted);
         await WaitAsync(w.Admin, $"/v3/service_instances/{kept.Guid()}");
-        var catalog = TestBroker.DefaultCatalog();
+        var catalog = TestBroker.DefaultCatalog(changing.Offering);
         var planList = catalog["services"]![0]!["plans"]!.AsArray();
         planList.RemoveAt(0); // small
         changing.Catalog = catalog;
         (await w.Admin.PatchJsonAsync($"/v3/service_brokers/{broker}", new { url = changing.Url })).Expect(HttpStatusCode.OK);
         Assert.False((await w.Admin.GetJsonAsync($"/v3/service_plans/{small}")).Expect(HttpStatusCode.OK).GetProperty("available").GetBoolean());
-        Assert.True((await w.Admin.GetJsonAsync($"/v3/service_plans/{asyncPlan}")).Expect(HttpStatusCode.OK).GetProperty("available").GetBoolean());
+        Assert.True((await w.Admin.GetJsonAsync($"/v3/service_plans/{largePlan}")).Expect(HttpStatusCode.OK).GetProperty("available").GetBoolean());
         (await w.Admin.PostJsonAsync("/v3/service_instances", new { type = "managed", name = "new-" + w.Suffix, relationships = new { space = Ref(w.Space), service_plan = Ref(small) } }))
             .Expect(HttpStatusCode.UnprocessableEntity);
         // Rename without touching the broker.

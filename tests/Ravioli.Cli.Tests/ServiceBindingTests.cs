@@ -11,7 +11,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task BindService_ShowsTheRestageTip_IsIdempotent_AndEnvShowsVcapServices()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         var brokerName = await BrokerSetup.RegisterAsync(rav, broker);
@@ -26,15 +26,15 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
 
         Assert.Contains($"Binding service instance mydb to app web in org {space.Org} / space dev as admin...", bound.Out);
         Assert.Contains("OK\n\nTIP: Use 'rav restage web' or 'rav restart web' to ensure your env variable changes take effect.", bound.Out.ReplaceLineEndings("\n"));
-        var (bindingId, request) = Assert.Single(broker.Binds);
-        Assert.Equal("ro", request["parameters"]!["role"]!.GetValue<string>());
-        Assert.Equal(app, request["bind_resource"]!["app_guid"]!.GetValue<string>());
+        var (bindingId, binding) = Assert.Single(broker.Bindings);
+        Assert.Equal("ro", binding["parameters"]!["role"]!.GetValue<string>());
+        Assert.Equal(app, binding["bind_resource"]!["app_guid"]!.GetValue<string>());
         Assert.Contains("App web is already bound to service instance mydb.", again.Err);
         Assert.Matches($@"(?m)^mydb\s+{broker.Offering}\s+small\s+web\s+create succeeded\s+{brokerName}$", list.Out);
         Assert.Matches(@"(?m)^   name\s+binding name\s+status\s+message$", shown.Out);
         Assert.Matches(@"(?m)^   web\s+primary\s+create succeeded$", shown.Out);
         Assert.Contains("System-Provided:\nVCAP_SERVICES: {\n", env.Out.ReplaceLineEndings("\n"));
-        Assert.Contains($"\"username\": \"u-{bindingId[..8]}\"", env.Out);
+        Assert.Contains($"\"username\": \"user-{bindingId[..8]}\"", env.Out);
         Assert.Contains("\"name\": \"primary\"", env.Out);
         Assert.Contains("VCAP_APPLICATION: {", env.Out);
         Assert.Contains("No user-provided env variables have been set.", env.Out);
@@ -43,24 +43,24 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task BindService_WithoutWait_SaysHowToFollowIt_AndWithAnAsyncBroker_WaitsForTheCredentials()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
         await space.CreateAppAsync(server, "web");
         await space.CreateAppAsync(server, "worker");
         await rav.OkAsync("create-service", broker.Offering, "large", "bigdb", "--wait");
-        broker.PollsInProgress = 1;
+        broker.PollsBeforeDone = 1;
 
         var waited = await rav.OkAsync("bind-service", "web", "bigdb", "--wait");
-        broker.PollsInProgress = 1000;
+        broker.PollsBeforeDone = 1000;
         var started = await rav.OkAsync("bind-service", "worker", "bigdb");
         var env = await rav.OkAsync("env", "web");
 
         Assert.Contains("   create in progress: bind: step 1\n   create succeeded: bind done\n", waited.Out.ReplaceLineEndings("\n"));
         Assert.Contains("Binding in progress. Use 'rav service bigdb' to check operation status.", started.Out);
         Assert.Contains("TIP: Use 'rav restage worker'", started.Out);
-        Assert.Contains("\"password\": \"p-", env.Out);
+        Assert.Contains("\"password\": \"pw-", env.Out);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task UnbindService_AsksFirst_RemovesTheBinding_AndAMissingOneIsNotAnError()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -117,7 +117,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         Assert.Contains("Really unbind app web from service instance mydb? Not asking because input is not a terminal. Re-run with -f to confirm.", unconfirmed.Err);
         Assert.Contains($"Unbinding app web from service mydb in org {space.Org} / space dev as admin...", unbound.Out);
         Assert.Contains("   delete succeeded", unbound.Out);
-        Assert.Empty(broker.Binds);
+        Assert.Empty(broker.Bindings);
         Assert.Contains("Binding between mydb and web did not exist.", again.Err);
         Assert.Contains("There are no bound apps for this service instance.", (await rav.OkAsync("service", "mydb")).Out);
     }
@@ -125,14 +125,14 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task ServiceKeys_AreCreatedListedShownAndDeleted()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
 
         var created = await rav.OkAsync("create-service-key", "mydb", "laptop", "-c", """{"read_only": true}""", "--wait");
-        var request = Assert.Single(broker.Binds).Value;
+        var binding = Assert.Single(broker.Bindings).Value;
         var again = await rav.OkAsync("csk", "mydb", "laptop");
         var keys = await rav.OkAsync("service-keys", "mydb");
         var key = await rav.OkAsync("service-key", "mydb", "laptop");
@@ -145,15 +145,15 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         var missing = await rav.RunAsync("service-key", "mydb", "laptop");
 
         Assert.Contains("Creating service key laptop for service instance mydb as admin...", created.Out);
-        Assert.True(request["parameters"]!["read_only"]!.GetValue<bool>());
-        Assert.Null(request["bind_resource"]);
+        Assert.True(binding["parameters"]!["read_only"]!.GetValue<bool>());
+        Assert.Null(binding["bind_resource"]);
         Assert.Contains("Service key laptop already exists.", again.Err);
         Assert.Contains("Getting keys for service instance mydb as admin...", keys.Out);
         Assert.Matches(@"(?m)^name\s+last operation\s+message$", keys.Out);
         Assert.Matches(@"(?m)^laptop\s+create succeeded$", keys.Out);
         Assert.Contains("Getting key laptop for service instance mydb as admin...", key.Out);
-        Assert.Contains($"{{\n  \"credentials\": {{\n    \"uri\": \"postgres://u-{guid[..8]}:", key.Out.ReplaceLineEndings("\n"));
-        Assert.Equal($"p-{guid[..8]}", details.GetProperty("credentials").GetProperty("password").GetString());
+        Assert.Contains($"{{\n  \"credentials\": {{\n    \"uri\": \"testdb://user-{guid[..8]}:", key.Out.ReplaceLineEndings("\n"));
+        Assert.Equal($"pw-{guid}", details.GetProperty("credentials").GetProperty("password").GetString());
         Assert.Contains("Really delete the service key laptop? Not asking because input is not a terminal.", unconfirmed.Err);
         Assert.Contains("Deleting key laptop for service instance mydb as admin...", deleted.Out);
         Assert.Contains("Service key laptop does not exist for service instance mydb.", gone.Err);
@@ -164,7 +164,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task DeleteService_WhileBoundOrWithKeys_IsRefusedWithTheApisReason()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -185,7 +185,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task Push_BindsTheManifestsServicesBeforeStarting_AndSkipsThoseAlreadyBound()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         var staging = new FakeStaging(server);
         using var rav = new Rav(server, staging.Handler);
         var space = await TestSpace.CreateAsync(rav);
@@ -217,9 +217,9 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
         Assert.True(
             requests.FindLastIndex(r => r == "POST /v3/service_credential_bindings") < requests.FindIndex(r => r.EndsWith("/actions/start", StringComparison.Ordinal)),
             string.Join('\n', requests));
-        var request = Assert.Single(broker.Binds.Values);
-        Assert.Equal("rw", request["parameters"]!["role"]!.GetValue<string>());
-        Assert.Equal(5, request["parameters"]!["pool"]!.GetValue<int>());
+        var binding = Assert.Single(broker.Bindings.Values);
+        Assert.Equal("rw", binding["parameters"]!["role"]!.GetValue<string>());
+        Assert.Equal(5, binding["parameters"]!["pool"]!.GetValue<int>());
         Assert.Contains($"App {name} is already bound to service instance mydb.", again.Out);
         Assert.Contains($"App {name} is already bound to service instance cache.", again.Out);
         Assert.Equal(2, staging.Handler.Requests.Count(r => r == "POST /v3/service_credential_bindings"));
@@ -255,7 +255,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task Push_ABindTheBrokerRefuses_FailsNamingTheService_AndTheAppIsNotStarted()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         var staging = new FakeStaging(server);
         using var rav = new Rav(server, staging.Handler);
         await TestSpace.CreateAsync(rav);
@@ -267,7 +267,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(
-            $"Create of the binding of service instance mydb to app {name} failed: {OsbBroker.BindRefusal}. Unbind it with 'rav unbind-service {name} mydb -f' before binding again.",
+            $"Create of the binding of service instance mydb to app {name} failed: {TestBroker.BindRefusal}. Unbind it with 'rav unbind-service {name} mydb -f' before binding again.",
             result.Err);
         Assert.DoesNotContain(staging.Handler.Requests, r => r.EndsWith("/actions/start", StringComparison.Ordinal));
     }
@@ -275,7 +275,7 @@ public sealed class ServiceBindingTests(RavioliServerFixture server) : IClassFix
     [Fact]
     public async Task BindingAndKeyCommands_Json_AreTheBindingsAsTheApiReturnsThem()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);

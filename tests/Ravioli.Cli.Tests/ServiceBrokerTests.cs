@@ -11,19 +11,19 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task CreateServiceBroker_IsListed_AndItsPlansStayDisabledUntilEnabled()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         var name = Names.Unique("broker");
 
-        var created = await rav.OkAsync("create-service-broker", name, broker.Username, broker.Password, broker.Url);
+        var created = await rav.OkAsync("create-service-broker", name, TestBroker.Username, TestBroker.Password, broker.Url);
         var brokers = await rav.OkAsync("service-brokers");
         var access = await rav.OkAsync("service-access", "-b", name);
         var marketplace = await rav.OkAsync("marketplace", "-e", broker.Offering);
 
         Assert.Contains($"Creating service broker {name} as admin...", created.Out);
         Assert.Contains($"TIP: Its plans are disabled until you enable them: 'rav service-access -b {name}'", created.Out);
-        Assert.Contains("GET /v2/catalog", broker.Requests);
+        Assert.NotEmpty(broker.RequestsTo("GET", "/v2/catalog"));
         Assert.Matches(@"name\s+url\s+space", brokers.Out);
         Assert.Matches($@"(?m)^{name}\s+{Regex(broker.Url)}$", brokers.Out);
         Assert.Contains($"Getting service access for broker {name} as admin...", access.Out);
@@ -36,7 +36,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task EnableServiceAccess_ForOneOrg_ThenAll_AndDisableServiceAccess_TakesItBack()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         var name = await BrokerSetup.RegisterAsync(rav, broker, enableAccess: false);
@@ -58,13 +58,13 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         Assert.Contains("Cannot remove organization level access for public plans", notFromPublic.Err);
         Assert.Contains($"Disabling access to plan large of service offering {broker.Offering} for all orgs as admin...", disabled.Out);
         var visibility = json.EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("visibility").GetProperty("type").GetString());
-        Assert.Equal(new Dictionary<string, string?> { ["small"] = "public", ["large"] = "admin", ["flaky"] = "public" }, visibility);
+        Assert.Equal(new Dictionary<string, string?> { ["small"] = "public", ["large"] = "admin", ["slow"] = "public", ["flaky"] = "public" }, visibility);
     }
 
     [Fact]
     public async Task DisableServiceAccess_ForTheLastOrg_LeavesThePlanToAdmins()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker, enableAccess: false);
@@ -80,7 +80,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task Marketplace_ListsOfferingsWithTheirPlans_AndDashE_ShowsEachPlan()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         var name = await BrokerSetup.RegisterAsync(rav, broker);
@@ -91,7 +91,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
 
         Assert.Contains($"Getting all service offerings from marketplace in org {space.Org} / space dev as admin...", all.Out);
         Assert.Matches(@"(?m)^offering\s+plans\s+description\s+broker$", all.Out);
-        Assert.Matches($@"(?m)^{broker.Offering}\s+{ThreePlans}\s+Test databases for the rav tests\s+{name}$", all.Out);
+        Assert.Matches($@"(?m)^{broker.Offering}\s+{FourPlans}\s+Test databases for Ravioli's tests\s+{name}$", all.Out);
         Assert.Contains("TIP: Use 'rav marketplace -e SERVICE_OFFERING' to view descriptions of individual plans of a given service offering.", all.Out);
         Assert.Contains($"Getting service plan information for service offering {broker.Offering} in org {space.Org} / space dev as admin...", plans.Out);
         Assert.Contains($"broker: {name}", plans.Out);
@@ -100,13 +100,13 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         Assert.Matches(@"(?m)^   large\s+A large database, made in the background\s+paid\s+USD 12\.50/MONTHLY\s+yes$", plans.Out);
         var offering = Assert.Single(json.EnumerateArray());
         Assert.Equal(broker.Offering, offering.GetProperty("name").GetString());
-        Assert.Equal(["flaky", "large", "small"], offering.GetProperty("plans").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
+        Assert.Equal(["flaky", "large", "slow", "small"], offering.GetProperty("plans").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
     }
 
     [Fact]
     public async Task Marketplace_ForADeveloper_ShowsOnlyPlansEnabledForTheirOrg()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var admin = new Rav(server);
         var space = await TestSpace.CreateAsync(admin);
         await BrokerSetup.RegisterAsync(admin, broker, enableAccess: false);
@@ -128,12 +128,12 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task CreateServiceBroker_SpaceScoped_OffersItsPlansInThatSpaceOnly()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         var name = Names.Unique("mine");
 
-        var created = await rav.OkAsync("create-service-broker", name, broker.Username, broker.Password, broker.Url, "--space-scoped");
+        var created = await rav.OkAsync("create-service-broker", name, TestBroker.Username, TestBroker.Password, broker.Url, "--space-scoped");
         var brokers = await rav.OkAsync("service-brokers");
         var marketplace = await rav.OkAsync("marketplace");
         var enable = await rav.OkAsync("enable-service-access", broker.Offering, "-p", "small");
@@ -143,7 +143,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
 
         Assert.Contains($"Creating service broker {name} in org {space.Org} / space dev as admin...", created.Out);
         Assert.Matches($@"(?m)^{name}\s+\S+\s+{space.Org} / dev$", brokers.Out);
-        Assert.Matches($@"(?m)^{broker.Offering}\s+{ThreePlans}\s", marketplace.Out);
+        Assert.Matches($@"(?m)^{broker.Offering}\s+{FourPlans}\s", marketplace.Out);
         Assert.Contains("it belongs to a space-scoped broker", enable.Err);
         Assert.DoesNotContain(broker.Offering, elsewhere.Out);
     }
@@ -151,21 +151,21 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task UpdateAndRenameServiceBroker_KeepItsOfferings()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         var name = await BrokerSetup.RegisterAsync(rav, broker);
         var renamed = Names.Unique("renamed");
-        var catalogReads = broker.Requests.Count(r => r == "GET /v2/catalog");
+        var catalogReads = broker.RequestsTo("GET", "/v2/catalog").Count();
 
-        var updated = await rav.OkAsync("update-service-broker", name, broker.Username, broker.Password, broker.Url + "/");
-        var wrongPassword = await rav.RunAsync("update-service-broker", name, broker.Username, "wrong", broker.Url);
+        var updated = await rav.OkAsync("update-service-broker", name, TestBroker.Username, TestBroker.Password, broker.Url + "/");
+        var wrongPassword = await rav.RunAsync("update-service-broker", name, TestBroker.Username, "wrong", broker.Url);
         var rename = await rav.OkAsync("rename-service-broker", name, renamed);
         var brokers = await rav.OkAsync("service-brokers", "--json");
         var marketplace = await rav.OkAsync("marketplace", "-b", renamed);
 
         Assert.Contains($"Updating service broker {name} as admin...", updated.Out);
-        Assert.Equal(catalogReads + 2, broker.Requests.Count(r => r == "GET /v2/catalog"));
+        Assert.Equal(catalogReads + 2, broker.RequestsTo("GET", "/v2/catalog").Count());
         Assert.Equal(1, wrongPassword.ExitCode);
         Assert.Contains("401", wrongPassword.Err);
         Assert.Contains($"Renaming service broker {name} to {renamed} as admin...", rename.Out);
@@ -195,7 +195,7 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task DeleteServiceBroker_AsksFirst_IsRefusedWhileInstancesExist_AndPurgeForgetsThem()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         var name = await BrokerSetup.RegisterAsync(rav, broker);
@@ -220,18 +220,18 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         Assert.Contains($"Purging service broker {name} as admin...", purged.Out);
         Assert.Contains($"Service broker {name} does not exist.", gone.Err);
         Assert.Contains("No services found.", services.Out);
-        Assert.DoesNotContain(broker.Requests, r => r.StartsWith("DELETE ", StringComparison.Ordinal));
+        Assert.DoesNotContain(broker.Requests, r => r.Method == "DELETE");
     }
 
     [Fact]
     public async Task CreateServiceBroker_Json_IsTheBroker()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         var name = Names.Unique("json");
 
-        var json = (await rav.OkAsync("create-service-broker", name, broker.Username, broker.Password, broker.Url, "--json")).Json();
+        var json = (await rav.OkAsync("create-service-broker", name, TestBroker.Username, TestBroker.Password, broker.Url, "--json")).Json();
 
         Assert.Equal(name, json.GetProperty("name").GetString());
         Assert.Equal(broker.Url, json.GetProperty("url").GetString());
@@ -244,13 +244,13 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
     [Fact]
     public async Task BrokerAndAccessCommands_Json_AreTheResourcesTheyChanged()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         var name = await BrokerSetup.RegisterAsync(rav, broker, enableAccess: false);
         var renamed = Names.Unique("renamed");
 
-        var updated = (await rav.OkAsync("update-service-broker", name, broker.Username, broker.Password, broker.Url, "--json")).Json();
+        var updated = (await rav.OkAsync("update-service-broker", name, TestBroker.Username, TestBroker.Password, broker.Url, "--json")).Json();
         var rename = (await rav.OkAsync("rename-service-broker", name, renamed, "--json")).Json();
         var enabled = (await rav.OkAsync("enable-service-access", broker.Offering, "-p", "small", "--json")).Json();
         var disabled = (await rav.OkAsync("disable-service-access", broker.Offering, "--json")).Json();
@@ -263,13 +263,13 @@ public sealed class ServiceBrokerTests(RavioliServerFixture server) : IClassFixt
         Assert.Equal("small", plan.GetProperty("name").GetString());
         Assert.Equal("public", plan.GetProperty("visibility").GetProperty("type").GetString());
         Assert.All(disabled.EnumerateArray(), p => Assert.Equal("admin", p.GetProperty("visibility_type").GetString()));
-        Assert.Equal(3, disabled.GetArrayLength());
+        Assert.Equal(4, disabled.GetArrayLength());
         Assert.Equal(rename.GetProperty("guid").GetString(), deleted.GetProperty("guid").GetString());
         Assert.DoesNotContain(renamed, brokers.Out);
     }
 
-    /// <summary>The broker's three plans, in whatever order the API lists plans made in the same instant.</summary>
-    private const string ThreePlans = "(small|large|flaky), (small|large|flaky), (small|large|flaky)";
+    /// <summary>The broker's four plans, in whatever order the API lists plans made in the same instant.</summary>
+    private const string FourPlans = "(small|large|slow|flaky), (small|large|slow|flaky), (small|large|slow|flaky), (small|large|slow|flaky)";
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 }

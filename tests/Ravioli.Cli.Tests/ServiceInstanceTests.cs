@@ -11,7 +11,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task CreateService_WithWait_IsListedByServices_AndShownByService()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         var brokerName = await BrokerSetup.RegisterAsync(rav, broker);
@@ -24,7 +24,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Contains($"Creating service instance mydb in org {space.Org} / space dev as admin...", created.Out);
         Assert.Contains("Waiting for the operation to complete...\n   create in progress\n   create succeeded\n", created.Out.ReplaceLineEndings("\n"));
         Assert.EndsWith("Service instance mydb created.\nOK\n", created.Out.ReplaceLineEndings("\n"));
-        Assert.Equal(3, broker.Provisions[guid]["parameters"]!["size"]!.GetValue<int>());
+        Assert.Equal(3, broker.Instances[guid]["parameters"]!["size"]!.GetValue<int>());
         Assert.Contains($"Getting service instances in org {space.Org} / space dev as admin...", list.Out);
         Assert.Matches(@"(?m)^name\s+offering\s+plan\s+bound apps\s+last operation\s+broker$", list.Out);
         Assert.Matches($@"(?m)^mydb\s+{broker.Offering}\s+small\s+create succeeded\s+{brokerName}$", list.Out);
@@ -36,8 +36,8 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Matches(@"(?m)^plan:\s+small$", shown.Out);
         Assert.Matches(@"(?m)^tags:\s+primary, sql$", shown.Out);
         Assert.Matches(@"(?m)^offering tags:\s+sql, test$", shown.Out);
-        Assert.Matches(@"(?m)^description:\s+Test databases for the rav tests$", shown.Out);
-        Assert.Matches(@"(?m)^documentation:\s+https://docs\.example\.com/db$", shown.Out);
+        Assert.Matches(@"(?m)^description:\s+Test databases for Ravioli's tests$", shown.Out);
+        Assert.Matches(@"(?m)^documentation:\s+https://example\.com/testdb$", shown.Out);
         Assert.Matches($@"(?m)^dashboard url:\s+https://dashboard\.example\.com/{guid}$", shown.Out);
         Assert.Contains("Showing status of last operation:", shown.Out);
         Assert.Matches(@"(?m)^   status:\s+create succeeded$", shown.Out);
@@ -49,8 +49,8 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task CreateService_AsyncWithWait_ShowsEachStateChange()
     {
-        await using var broker = await OsbBroker.StartAsync();
-        broker.PollsInProgress = 1;
+        await using var broker = await TestBroker.StartAsync();
+        broker.PollsBeforeDone = 1;
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -66,8 +66,8 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task CreateService_WithoutWait_SaysHowToFollowIt_AndServicesShowsItInProgress()
     {
-        await using var broker = await OsbBroker.StartAsync();
-        broker.PollsInProgress = 1000;
+        await using var broker = await TestBroker.StartAsync();
+        broker.PollsBeforeDone = 1000;
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -87,7 +87,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task CreateService_FailingAtTheBroker_WithWait_ExitsOneWithTheBrokersDescription()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -97,17 +97,17 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
 
         Assert.Equal(1, result.ExitCode);
         // The platform may add to the description once it has asked the broker to clean up (orphan mitigation).
-        Assert.Contains($"Create of service instance baddb failed: {OsbBroker.FailureDescription}", result.Err);
+        Assert.Contains($"Create of service instance baddb failed: {TestBroker.ProvisionFailure}", result.Err);
         Assert.Contains(". Delete it with 'rav delete-service baddb -f' before creating it again.", result.Err);
         Assert.EndsWith("FAILED", result.Err.TrimEnd());
         Assert.Matches(@"(?m)^   status:\s+create failed$", shown.Out);
-        Assert.Contains(OsbBroker.FailureDescription, shown.Out);
+        Assert.Contains(TestBroker.ProvisionFailure, shown.Out);
     }
 
     [Fact]
     public async Task CreateService_UnknownOfferingPlanOrBadJson_FailsBeforeCreatingAnything()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         var fake = new FakeEndpoints();
         using var rav = new Rav(server, fake);
         await TestSpace.CreateAsync(rav);
@@ -124,13 +124,13 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Contains("-c 'params.json' is neither a JSON object nor a file.", notAFile.Err);
         Assert.All([noOffering, noPlan, badJson, notAFile], r => Assert.Equal(1, r.ExitCode));
         Assert.DoesNotContain(fake.Requests, r => r.StartsWith("POST /v3/service_instances", StringComparison.Ordinal));
-        Assert.Empty(broker.Provisions);
+        Assert.Empty(broker.Instances);
     }
 
     [Fact]
     public async Task CreateService_ParametersFromAFile_AndATakenName_FailsWithTheApisReason()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         rav.WorkingDirectory = rav.Scratch;
         await TestSpace.CreateAsync(rav);
@@ -140,7 +140,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         await rav.OkAsync("create-service", broker.Offering, "small", "filedb", "-c", "params.json", "--wait");
         var taken = await rav.RunAsync("create-service", broker.Offering, "small", "filedb");
 
-        Assert.Equal("file", Assert.Single(broker.Provisions.Values)["parameters"]!["from"]!.GetValue<string>());
+        Assert.Equal("file", Assert.Single(broker.Instances.Values)["parameters"]!["from"]!.GetValue<string>());
         Assert.Equal(1, taken.ExitCode);
         Assert.Contains("a service instance named 'filedb' already exists in space 'dev'", taken.Err);
     }
@@ -149,8 +149,8 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     public async Task CreateService_AnOfferingOfTwoBrokers_NeedsDashB()
     {
         var offering = Names.Unique("twin");
-        await using var first = await OsbBroker.StartAsync(offering);
-        await using var second = await OsbBroker.StartAsync(offering);
+        await using var first = await TestBroker.StartAsync(offering);
+        await using var second = await TestBroker.StartAsync(offering);
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         var firstName = await BrokerSetup.RegisterAsync(rav, first);
@@ -162,14 +162,14 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Equal(1, ambiguous.ExitCode);
         var names = string.Join(", ", new[] { firstName, secondName }.Order(StringComparer.Ordinal));
         Assert.Contains($"Service offering '{offering}' is provided by several service brokers: {names}. Choose one with -b BROKER.", ambiguous.Err);
-        Assert.Empty(first.Provisions);
-        Assert.Single(second.Provisions);
+        Assert.Empty(first.Instances);
+        Assert.Single(second.Instances);
     }
 
     [Fact]
     public async Task UpdateService_ChangesPlanAndTags_AndWithoutFlagsChangesNothing()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -184,7 +184,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Contains($"Updating service instance mydb in org {space.Org} / space dev as admin...", plan.Out);
         Assert.Contains("   update succeeded", plan.Out);
         Assert.Contains("Update of service instance mydb completed.", plan.Out);
-        var update = Assert.Single(broker.Updates);
+        var update = Assert.Single(broker.RequestsTo("PATCH", "/v2/service_instances/")).Body!;
         Assert.Equal(5, update["parameters"]!["size"]!.GetValue<int>());
         Assert.Contains("Update of service instance mydb completed.", tags.Out);
         Assert.Contains("No flags specified. No changes were made.", nothing.Out);
@@ -197,12 +197,12 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task UpdateService_WithoutWait_SaysHowToFollowIt()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "small", "mydb", "--wait");
-        broker.PollsInProgress = 1000;
+        broker.PollsBeforeDone = 1000;
 
         var result = await rav.OkAsync("update-service", "mydb", "-p", "large");
 
@@ -212,7 +212,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task RenameService_RenamesIt()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -229,7 +229,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task DeleteService_AsksFirst_WaitsForTheBroker_AndAMissingOneIsNotAnError()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         var space = await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -247,7 +247,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
         Assert.Contains($"Deleting service instance mydb in org {space.Org} / space dev as admin...", deleted.Out);
         Assert.Contains("   delete succeeded", deleted.Out);
         Assert.Contains("Service instance mydb deleted.", deleted.Out);
-        Assert.Contains("DELETE /v2/service_instances/", string.Join('\n', broker.Requests));
+        Assert.NotEmpty(broker.RequestsTo("DELETE", "/v2/service_instances/"));
         Assert.Contains("Service instance mydb did not exist.", again.Err);
         Assert.Contains("No services found.", (await rav.OkAsync("services")).Out);
     }
@@ -255,12 +255,12 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task DeleteService_AsyncWithoutWait_SaysHowToFollowIt()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
         await rav.OkAsync("create-service", broker.Offering, "large", "bigdb", "--wait");
-        broker.PollsInProgress = 1000;
+        broker.PollsBeforeDone = 1000;
 
         var result = await rav.OkAsync("delete-service", "bigdb", "-f", "--json");
 
@@ -319,7 +319,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task UpdateUserProvidedService_OnAManagedInstance_AndUpdateServiceOnAUserProvidedOne_SayWhichCommandToUse()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -338,7 +338,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task Services_Json_IsTheArrayOfInstances_AndServiceJsonHasPlanOfferingAndBindings()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);
@@ -357,7 +357,7 @@ public sealed class ServiceInstanceTests(RavioliServerFixture server) : IClassFi
     [Fact]
     public async Task InstanceCommands_Json_AreTheInstancesAsTheApiReturnsThem()
     {
-        await using var broker = await OsbBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         using var rav = new Rav(server);
         await TestSpace.CreateAsync(rav);
         await BrokerSetup.RegisterAsync(rav, broker);

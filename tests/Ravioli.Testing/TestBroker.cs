@@ -14,13 +14,21 @@ using Xunit;
 namespace Ravioli.Testing;
 
 /// <summary>A request the test broker received.</summary>
-public sealed record BrokerRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, IReadOnlyDictionary<string, string> Headers, JsonObject? Body);
+public sealed record BrokerRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, IReadOnlyDictionary<string, string> Headers, JsonObject? Body)
+{
+    /// <summary>"METHOD /path", so an assertion over <see cref="TestBroker.Requests"/> that fails lists what reached the broker.</summary>
+    public override string ToString() => $"{Method} {Path}";
+}
 
 /// <summary>
-/// A small Open Service Broker (OSB 2.17) for tests: a catalog of one offering ("testdb") with a synchronous plan
-/// ("small"), an asynchronous one ("async") and one that gives up quickly ("slow", maximum_polling_duration 60 s);
-/// it keeps instances and bindings in memory, records every request, and can be told to misbehave on the next call of
-/// a kind ("provision", "bind", "deprovision", "unbind", "update", "last_operation") with <see cref="Script"/>.
+/// A small Open Service Broker (OSB 2.17) on 127.0.0.1 for tests of the control plane and the CLI. Its catalog has one
+/// offering, named <see cref="Offering"/>, with four plans: <c>small</c> (synchronous, free), <c>large</c> (paid, with
+/// costs; its provisions, updates, binds and deprovisions answer 202 and finish after <see cref="PollsBeforeDone"/>
+/// last_operation polls), <c>slow</c> (never finishes; maximum_polling_duration 60 s) and <c>flaky</c> (its provision
+/// fails at the broker with <see cref="ProvisionFailure"/>). Binds whose parameters say <c>{"fail": true}</c> are refused
+/// with <see cref="BindRefusal"/>. It keeps instances and bindings in memory, records every request, and can be told to
+/// misbehave on the next call of a kind ("provision", "bind", "deprovision", "unbind", "update", "last_operation") with
+/// <see cref="Script(string, Func{HttpContext, Task})"/>.
 /// </summary>
 public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
 {
@@ -28,32 +36,58 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
     public const string Password = "broker-secret-password";
     public const string ServiceId = "svc-testdb";
     public const string SmallPlanId = "plan-small";
-    public const string AsyncPlanId = "plan-async";
+    public const string LargePlanId = "plan-large";
     public const string SlowPlanId = "plan-slow";
+    public const string FlakyPlanId = "plan-flaky";
+
+    /// <summary>The description of the failed last operation of a provision of the <c>flaky</c> plan.</summary>
+    public const string ProvisionFailure = "out of capacity in zone 1";
+
+    /// <summary>What the broker says to a bind whose parameters ask it to fail (<c>{"fail": true}</c>).</summary>
+    public const string BindRefusal = "binding refused: the parameters asked for a failure";
 
     private WebApplication? _app;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<HttpContext, Task>>> _scripts = new();
-
-    public string Url { get; private set; } = "";
-    public ConcurrentQueue<BrokerRequest> Requests { get; } = new();
-    public ConcurrentDictionary<string, JsonObject> Instances { get; } = new();
-    public ConcurrentDictionary<string, JsonObject> Bindings { get; } = new();
-
-    /// <summary>How many last_operation polls answer "in progress" before "succeeded" (per operation).</summary>
-    public int PollsBeforeDone { get; set; } = 1;
-
-    /// <summary>Null = the built-in catalog.</summary>
-    public JsonObject? Catalog { get; set; }
-
     private readonly ConcurrentDictionary<string, int> _polls = new();
 
-    public static JsonObject DefaultCatalog(string serviceName = "testdb") => new()
+    /// <summary>
+    /// The name of the built-in catalog's offering. Unique by default, because the CLI addresses offerings by name and
+    /// many brokers share one control plane in a test run.
+    /// </summary>
+    public string Offering { get; init; } = "testdb-" + Guid.NewGuid().ToString("N")[..10];
+
+    public string Url { get; private set; } = "";
+
+    /// <summary>Every request the broker received, authorized or not, in order.</summary>
+    public ConcurrentQueue<BrokerRequest> Requests { get; } = new();
+
+    /// <summary>The instances the broker holds, by id: their <c>plan_id</c> and <c>parameters</c> (as last provisioned or updated).</summary>
+    public ConcurrentDictionary<string, JsonObject> Instances { get; } = new();
+
+    /// <summary>The bindings (app bindings and service keys) the broker holds, by id: the <c>bind_resource</c> and <c>parameters</c> of the bind, and the <c>credentials</c> it gave.</summary>
+    public ConcurrentDictionary<string, JsonObject> Bindings { get; } = new();
+
+    /// <summary>How many last_operation polls answer "in progress" before an asynchronous operation finishes (per operation).</summary>
+    public int PollsBeforeDone { get; set; } = 1;
+
+    /// <summary>Null = the built-in catalog (<see cref="DefaultCatalog"/> of <see cref="Offering"/>).</summary>
+    public JsonObject? Catalog { get; set; }
+
+    /// <summary>Starts a broker, its offering named <paramref name="offering"/> or uniquely.</summary>
+    public static async Task<TestBroker> StartAsync(string? offering = null)
+    {
+        var broker = offering is null ? new TestBroker() : new TestBroker { Offering = offering };
+        await broker.InitializeAsync();
+        return broker;
+    }
+
+    public static JsonObject DefaultCatalog(string offering) => new()
     {
         ["services"] = new JsonArray(new JsonObject
         {
             ["id"] = ServiceId,
-            ["name"] = serviceName,
-            ["description"] = "A database for tests",
+            ["name"] = offering,
+            ["description"] = "Test databases for Ravioli's tests",
             ["bindable"] = true,
             ["instances_retrievable"] = true,
             ["bindings_retrievable"] = true,
@@ -61,10 +95,26 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
             ["tags"] = new JsonArray("sql", "test"),
             ["metadata"] = new JsonObject { ["displayName"] = "Test DB", ["documentationUrl"] = "https://example.com/testdb" },
             ["plans"] = new JsonArray(
-                new JsonObject { ["id"] = SmallPlanId, ["name"] = "small", ["description"] = "Synchronous", ["free"] = true },
-                new JsonObject { ["id"] = AsyncPlanId, ["name"] = "async", ["description"] = "Asynchronous", ["free"] = false },
-                new JsonObject { ["id"] = SlowPlanId, ["name"] = "slow", ["description"] = "Never finishes", ["maximum_polling_duration"] = 60 }),
+                new JsonObject { ["id"] = SmallPlanId, ["name"] = "small", ["description"] = "A small database, made at once", ["free"] = true },
+                new JsonObject
+                {
+                    ["id"] = LargePlanId,
+                    ["name"] = "large",
+                    ["description"] = "A large database, made in the background",
+                    ["free"] = false,
+                    ["metadata"] = new JsonObject { ["costs"] = new JsonArray(new JsonObject { ["amount"] = new JsonObject { ["usd"] = 12.5 }, ["unit"] = "MONTHLY" }) },
+                },
+                new JsonObject { ["id"] = SlowPlanId, ["name"] = "slow", ["description"] = "A database the broker never finishes making", ["maximum_polling_duration"] = 60 },
+                new JsonObject { ["id"] = FlakyPlanId, ["name"] = "flaky", ["description"] = "A database the broker fails to make", ["free"] = true }),
         }),
+    };
+
+    /// <summary>The credentials the broker hands out for a binding, so tests can find them in VCAP_SERVICES and service keys.</summary>
+    public static JsonObject CredentialsFor(string bindingId) => new()
+    {
+        ["uri"] = $"testdb://user-{bindingId[..8]}:pw-{bindingId}@127.0.0.1:5555/db",
+        ["username"] = $"user-{bindingId[..8]}",
+        ["password"] = $"pw-{bindingId}",
     };
 
     /// <summary>The next call of this kind is answered by <paramref name="handler"/> instead of the broker's logic.</summary>
@@ -148,7 +198,7 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
         switch (kind)
         {
             case "catalog":
-                await Reply(context, 200, (Catalog ?? DefaultCatalog()).DeepClone());
+                await Reply(context, 200, (Catalog ?? DefaultCatalog(Offering)).DeepClone());
                 return;
             case "provision":
             {
@@ -159,10 +209,15 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
                     await Reply(context, existing["plan_id"]?.GetValue<string>() == plan ? 200 : 409, new JsonObject());
                     return;
                 }
+                if (plan != SmallPlanId && !accepts)
+                {
+                    await Reply(context, 422, new JsonObject { ["error"] = "AsyncRequired", ["description"] = "async only" });
+                    return;
+                }
                 Instances[id] = new JsonObject { ["plan_id"] = plan, ["parameters"] = body?["parameters"]?.DeepClone() };
                 if (plan != SmallPlanId)
                 {
-                    await Reply(context, accepts ? 202 : 422, accepts ? new JsonObject { ["operation"] = "provision-" + id } : new JsonObject { ["error"] = "AsyncRequired", ["description"] = "async only" });
+                    await Accepted(context, "provision", id);
                     return;
                 }
                 await Reply(context, 201, new JsonObject { ["dashboard_url"] = $"https://dashboard.example.com/{id}" });
@@ -184,6 +239,11 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
                 {
                     instance["parameters"] = parameters.DeepClone();
                 }
+                if (instance["plan_id"]?.GetValue<string>() == LargePlanId && accepts)
+                {
+                    await Accepted(context, "update", id);
+                    return;
+                }
                 await Reply(context, 200, new JsonObject());
                 return;
             }
@@ -195,9 +255,9 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
                     await Reply(context, 410, new JsonObject());
                     return;
                 }
-                if (removed["plan_id"]?.GetValue<string>() == AsyncPlanId && accepts)
+                if (removed["plan_id"]?.GetValue<string>() == LargePlanId && accepts)
                 {
-                    await Reply(context, 202, new JsonObject { ["operation"] = "deprovision-" + id });
+                    await Accepted(context, "deprovision", id);
                     return;
                 }
                 await Reply(context, 200, new JsonObject());
@@ -221,17 +281,28 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
             case "last_operation":
             case "binding_last_operation":
             {
+                // Operations are named "<what>-<id>" (see Accepted); a finished deprovision is answered 410 Gone, as OSB allows.
                 var operation = request.Query["operation"].ToString();
-                if (operation.StartsWith("deprovision-", StringComparison.Ordinal) && _polls.GetValueOrDefault(operation) >= PollsBeforeDone)
+                var what = operation.Split('-', 2)[0];
+                if (what == "deprovision" && _polls.GetValueOrDefault(operation) >= PollsBeforeDone)
                 {
                     await Reply(context, 410, new JsonObject());
                     return;
                 }
                 var polls = _polls.AddOrUpdate(operation, 1, (_, n) => n + 1);
                 var plan = kind == "last_operation" && Instances.TryGetValue(segments[2], out var i) ? i["plan_id"]?.GetValue<string>() : null;
-                var done = plan != SlowPlanId && polls > PollsBeforeDone;
                 context.Response.Headers.RetryAfter = "1";
-                await Reply(context, 200, new JsonObject { ["state"] = done ? "succeeded" : "in progress", ["description"] = done ? "done" : $"working ({polls})" });
+                if (plan == SlowPlanId || polls <= PollsBeforeDone)
+                {
+                    await Reply(context, 200, new JsonObject { ["state"] = "in progress", ["description"] = $"{what}: step {polls}" });
+                    return;
+                }
+                if (plan == FlakyPlanId && what == "provision")
+                {
+                    await Reply(context, 200, new JsonObject { ["state"] = "failed", ["description"] = ProvisionFailure });
+                    return;
+                }
+                await Reply(context, 200, new JsonObject { ["state"] = "succeeded", ["description"] = $"{what} done" });
                 return;
             }
             case "bind":
@@ -242,16 +313,21 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
                     await Reply(context, 400, new JsonObject { ["description"] = "no such instance" });
                     return;
                 }
-                var credentials = new JsonObject
+                if (body?["parameters"]?["fail"] is JsonValue fail && fail.TryGetValue<bool>(out var failing) && failing)
                 {
-                    ["uri"] = $"testdb://user-{id[..8]}:pw-{id}@127.0.0.1:5555/db",
-                    ["username"] = $"user-{id[..8]}",
-                    ["password"] = $"pw-{id}",
+                    await Reply(context, 400, new JsonObject { ["description"] = BindRefusal });
+                    return;
+                }
+                var credentials = CredentialsFor(id);
+                Bindings[id] = new JsonObject
+                {
+                    ["credentials"] = credentials,
+                    ["bind_resource"] = body?["bind_resource"]?.DeepClone(),
+                    ["parameters"] = body?["parameters"]?.DeepClone(),
                 };
-                Bindings[id] = new JsonObject { ["credentials"] = credentials, ["app_guid"] = body?["bind_resource"]?["app_guid"]?.DeepClone(), ["parameters"] = body?["parameters"]?.DeepClone() };
-                if (instance["plan_id"]?.GetValue<string>() == AsyncPlanId && accepts)
+                if (instance["plan_id"]?.GetValue<string>() == LargePlanId && accepts)
                 {
-                    await Reply(context, 202, new JsonObject { ["operation"] = "bind-" + id });
+                    await Accepted(context, "bind", id);
                     return;
                 }
                 await Reply(context, 201, new JsonObject { ["credentials"] = credentials.DeepClone() });
@@ -274,6 +350,14 @@ public sealed class TestBroker : IAsyncLifetime, IAsyncDisposable
                 await Reply(context, 404, new JsonObject { ["description"] = "unknown endpoint" });
                 return;
         }
+    }
+
+    /// <summary>Answers 202 with operation "<paramref name="what"/>-<paramref name="id"/>", its polls counted afresh (an instance may be updated twice).</summary>
+    private async Task Accepted(HttpContext context, string what, string id)
+    {
+        var operation = $"{what}-{id}";
+        _polls.TryRemove(operation, out _);
+        await Reply(context, 202, new JsonObject { ["operation"] = operation });
     }
 
     private static async Task Reply(HttpContext context, int status, JsonNode body)

@@ -1,13 +1,15 @@
+using Ravioli.Testing;
+
 namespace Ravioli.Cli.Tests.Support;
 
-/// <summary>Puts an <see cref="OsbBroker"/> on the platform the way an admin does.</summary>
+/// <summary>Puts a <see cref="TestBroker"/> on the platform the way an admin does.</summary>
 internal static class BrokerSetup
 {
     /// <summary>Registers the broker under a fresh name and, unless told otherwise, enables its plans for every org.</summary>
-    public static async Task<string> RegisterAsync(Rav admin, OsbBroker broker, bool enableAccess = true)
+    public static async Task<string> RegisterAsync(Rav admin, TestBroker broker, bool enableAccess = true)
     {
         var name = Names.Unique("broker");
-        await admin.OkAsync("create-service-broker", name, broker.Username, broker.Password, broker.Url);
+        await admin.OkAsync("create-service-broker", name, TestBroker.Username, TestBroker.Password, broker.Url);
         if (enableAccess)
         {
             await admin.OkAsync("enable-service-access", broker.Offering, "-b", name);
