@@ -10,6 +10,7 @@ and the /proc readings they report. Prints one JSON object per command.
   api_client.py instances DATA_DIR                           the running instances' memory (each: all its processes) and
                                                              cgroup usage: mean, min, max
   api_client.py running DATA_DIR                             how many instances the node runs
+  api_client.py sql DB_FILE PAGES_FILE SPACES_FILE SAMPLES   the list queries' own time in the sqlite3 CLI: p50/p99 ms
   api_client.py plain APP_DIR COUNT SETTLE_SECONDS           the reference: COUNT plain `node server.js` processes (no
                                                              platform), their memory (mean, min, max) once all listen and
                                                              SETTLE_SECONDS passed; then they are stopped
@@ -68,17 +69,22 @@ class Api:
 
 
 def parallel(api, concurrency, calls):
-    """Runs (method, path, body) calls on CONCURRENCY threads; returns (seconds, statuses, bodies)."""
+    """Runs (method, path, body) calls on CONCURRENCY threads; returns (seconds, statuses, bodies, latencies in ms)."""
+    def timed(call):
+        started = time.monotonic()
+        status, body = api.call(*call)
+        return status, body, (time.monotonic() - started) * 1000
+
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda c: api.call(*c), calls))
-    return time.monotonic() - started, [s for s, _ in results], [b for _, b in results]
+        results = list(pool.map(timed, calls))
+    return time.monotonic() - started, [r[0] for r in results], [r[1] for r in results], [r[2] for r in results]
 
 
 def create_spaces(url, org, count, prefix):
     calls = [("POST", "/v3/spaces", {"name": f"{prefix}-{i}", "relationships": {"organization": {"data": {"guid": org}}}})
              for i in range(count)]
-    seconds, statuses, bodies = parallel(Api(url, os.environ["BENCH_TOKEN"]), 4, calls)
+    seconds, statuses, bodies, _ = parallel(Api(url, os.environ["BENCH_TOKEN"]), 4, calls)
     if any(s != 201 for s in statuses):
         raise SystemExit(f"creating spaces failed: statuses {sorted(set(statuses))}")
     return {"spaces": count, "seconds": round(seconds, 2), "guids": [b["guid"] for b in bodies]}
@@ -87,8 +93,9 @@ def create_spaces(url, org, count, prefix):
 def create_apps(url, space_guids, first, count, concurrency):
     calls = [("POST", "/v3/apps", {"name": f"app-{i}", "relationships": {"space": {"data": {"guid": space_guids[i % len(space_guids)]}}}})
              for i in range(first, first + count)]
-    seconds, statuses, _ = parallel(Api(url, os.environ["BENCH_TOKEN"]), concurrency, calls)
+    seconds, statuses, _, latencies = parallel(Api(url, os.environ["BENCH_TOKEN"]), concurrency, calls)
     return {"apps": count, "seconds": round(seconds, 3), "apps_per_s": round(count / seconds, 1), "concurrency": concurrency,
+            "p50_ms": round(percentile(latencies, 50), 3), "p99_ms": round(percentile(latencies, 99), 3),
             "errors": sum(1 for s in statuses if s != 201)}
 
 
@@ -237,6 +244,56 @@ def instances(data_dir):
     return summary(readings)
 
 
+def sql_times(database, cases, samples):
+    """The reference for the lists: the queries the API runs for one request (the caller's user and roles, the count,
+    the page), run by the sqlite3 CLI on the same file; .timer's user+sys CPU time per request, in ms (its wall time
+    has a 1 ms resolution). CASES: {name: [[statement, ...] per request]}; SAMPLES requests per name, spread over its list."""
+    script, order = [".timer on", ".output /dev/null"], []
+    for name, requests in cases.items():
+        for i in range(samples):
+            statements = requests[i * len(requests) // samples]  # spread over every page, not the first few
+            script.extend(statements)
+            order.append((name, len(statements)))
+    out = subprocess.run(["sqlite3", "-readonly", database], input="\n".join(script) + "\n", capture_output=True, text=True, check=True).stdout
+    times = [float(line.split()[5]) + float(line.split()[7]) for line in out.splitlines() if line.startswith("Run Time:")]
+    if len(times) != sum(n for _, n in order):
+        raise SystemExit(f"sqlite3 printed {len(times)} timings for {sum(n for _, n in order)} statements:\n{out[:2000]}")
+    per_case, position = {}, 0
+    for name, n in order:
+        per_case.setdefault(name, []).append(sum(times[position:position + n]) * 1000)
+        position += n
+    return {name: {"requests": len(values), "p50_ms": round(percentile(values, 50), 3), "p99_ms": round(percentile(values, 99), 3)}
+            for name, values in per_case.items()}
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def list_sql(database, pages_file, spaces_file, samples):
+    """The SQL of the list cases api.sh measures, as EF Core sends it for an admin (who sees every app)."""
+    with open(pages_file) as f:
+        pages = [int(p) for p in f.read().split()]
+    with open(spaces_file) as f:
+        spaces = f.read().split()
+    admin = subprocess.run(["sqlite3", "-readonly", database, "SELECT guid FROM users WHERE username_key = 'admin';"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    caller = [f"SELECT * FROM users WHERE guid = '{admin}' LIMIT 1;",
+              f"SELECT type, organization_guid, space_guid FROM roles WHERE user_guid = '{admin}';"]
+    order = "ORDER BY created_at, guid"
+    total = int(subprocess.run(["sqlite3", "-readonly", database, "SELECT COUNT(*) FROM apps;"], capture_output=True, text=True, check=True).stdout)
+    cases = {
+        "empty": [caller + ["SELECT COUNT(*) FROM apps WHERE guid IN ('00000000-0000-0000-0000-000000000000');"]],
+        "page50": [caller + ["SELECT COUNT(*) FROM apps;", f"SELECT * FROM apps {order} LIMIT 50 OFFSET {(p - 1) * 50};"] for p in pages],
+        "page5000": [caller + ["SELECT COUNT(*) FROM apps;", f"SELECT * FROM apps {order} LIMIT 5000 OFFSET {(p - 1) * 5000};"]
+                     for p in range(1, (total + 4999) // 5000 + 1)],
+        "space": [caller + [f"SELECT COUNT(*) FROM apps WHERE space_guid IN ('{g}');",
+                            f"SELECT * FROM apps WHERE space_guid IN ('{g}') {order} LIMIT 50 OFFSET 0;"] for g in spaces],
+    }
+    return sql_times(database, cases, samples)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -289,6 +346,8 @@ if __name__ == "__main__":
         print(json.dumps(instances(args[0])))
     elif command == "platform":
         print(json.dumps(platform(args[0])))
+    elif command == "sql":
+        print(json.dumps(list_sql(args[0], args[1], args[2], int(args[3]))))
     elif command == "running":
         print(running(args[0]))
     elif command == "plain":
