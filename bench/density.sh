@@ -62,6 +62,7 @@ runs+=("$(platform_json apps "seed=$seed")")
 sleep "$settle"
 runs+=("$(python3 -c 'import json,sys; print(json.dumps({"kind": "npm", **json.loads(sys.argv[1])}))' "$(python3 "$client" instances "$BENCH_DATA")")")
 "$RAVIOLI_ROOT/rav" delete hello-npm -f -r >/dev/null
+for _ in $(seq 1 120); do [ "$(python3 "$client" running "$BENCH_DATA")" -eq 0 ] && break; sleep 0.5; done
 
 # The sweep: the app started as `node server.js`, as the plain reference runs it.
 "$RAVIOLI_ROOT/rav" push hello-1k -p "$BENCH_DIR/apps/hello-1k" -m 64M -c "node server.js" --no-manifest >"$BENCH_DATA/push.log" 2>&1 \
