@@ -10,7 +10,7 @@ source "$(dirname "$(readlink -f "$0")")/lib.sh"
 ensure_packages wrk sqlite3
 
 apps=10000; spaces=100; probe=250; seconds=10; token_seconds=20; sweep=(1 16); sql_samples=200
-if [ "${1:-}" = "--smoke" ]; then apps=200; spaces=4; probe=20; seconds=1; token_seconds=2; sweep=(4); sql_samples=5; fi
+if [ "${1:-}" = "--smoke" ]; then apps=200; spaces=4; probe=20; seconds=1; token_seconds=4; sweep=(4); sql_samples=5; fi
 client="$BENCH_DIR/api_client.py"
 
 trap 'bench_platform_down' EXIT
