@@ -45,7 +45,8 @@ def document(runs, cores, apps, spaces):
         rows.append(row)
     result = {"benchmark": "api", "date": datetime.date.today().isoformat(), "cores": cores, "targets": {},
               "seed": {"apps": apps, "spaces": spaces}, "rows": rows, "runs": runs}
-    result["markdown"] = table(result)
+    # Ends with a newline: run-all.sh joins the tables with one, and each needs a blank line after it.
+    result["markdown"] = table(result) + "\n"
     return result
 
 

@@ -94,7 +94,8 @@ def document(runs, cores):
                               f"a node hands out at most {PORT_RANGE:,} instance ports"})
     result = {"benchmark": "density", "date": datetime.date.today().isoformat(), "cores": cores,
               "targets": {}, "estimate": estimate, "rows": rows, "runs": runs}
-    result["markdown"] = table(result)
+    # Ends with a newline: run-all.sh joins the tables with one, and each needs a blank line after it.
+    result["markdown"] = table(result) + "\n"
     return result
 
 
