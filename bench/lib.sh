@@ -5,6 +5,9 @@ BENCH_DIR="$RAVIOLI_ROOT/bench"
 
 # Starts './ravioli up' on a fresh data directory and free ports; logs in as admin into org/space bench/bench.
 bench_platform_up() {
+  # Built first, so that the wait for /healthz below is the platform starting, not a compiler sharing two busy cores.
+  build_if_needed src/Ravioli.Server/Ravioli.Server.csproj
+  build_if_needed src/Ravioli.Node/Ravioli.Node.csproj
   BENCH_DATA="$(mktemp -d /tmp/ravioli-bench.XXXXXX)"
   export RAV_HOME="$BENCH_DATA/rav-home"
   BENCH_API_PORT="$(free_port)"; BENCH_ROUTER_PORT="$(free_port)"; BENCH_NODE_PORT="$(free_port)"
@@ -25,6 +28,17 @@ bench_platform_down() {
   rm -rf "$BENCH_DATA"
 }
 
+# An admin access token (password grant), for clients other than rav: api_client.py, wrk.
+bench_admin_token() {
+  python3 "$BENCH_DIR/api_client.py" token "http://127.0.0.1:$BENCH_API_PORT" admin "$(cat "$BENCH_DATA/admin-password")" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# The guid of the org named $1.
+bench_org_guid() {
+  "$RAVIOLI_ROOT/rav" curl "/v3/organizations?names=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])'
+}
+
 # The ports the instances of APP listen on, from the stats API.
 bench_instance_ports() {
   local guid
@@ -35,15 +49,14 @@ for r in json.load(sys.stdin)["resources"]:
     if r["state"] == "RUNNING": print(r["instance_ports"][0]["internal"])'
 }
 
-# wrk_json NAME CONNECTIONS SECONDS URL [HOST]: one wrk run as a JSON object (requests/s, p50/p99 in ms, errors).
+# wrk_json NAME CONNECTIONS SECONDS URL [HOST] [WRK_OPTION...]: one wrk run as a JSON object (requests/s, p50/p99 in
+# ms, errors). HOST may be "" for none; further options (-s script.lua, -H header, --timeout) go to wrk as they are.
 wrk_json() {
   local name="$1" connections="$2" seconds="$3" url="$4" host="${5:-}" threads=2 out
+  local options=("${@:6}")
   [ "$connections" -lt 2 ] && threads=1
-  if [ -n "$host" ]; then
-    out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -H "Host: $host" "$url" 2>&1)"
-  else
-    out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url" 2>&1)"
-  fi
+  [ -n "$host" ] && options+=(-H "Host: $host")
+  out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "${options[@]}" "$url" 2>&1)"
   printf '%s' "$out" | python3 -c '
 import json, re, sys
 name, connections = sys.argv[1], int(sys.argv[2])
@@ -56,6 +69,6 @@ p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
 p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
 errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(json.dumps({"target": name, "connections": connections, "rps": round(rps), "p50_ms": round(p50, 3), "p99_ms": round(p99, 3),
+print(json.dumps({"target": name, "connections": connections, "rps": round(rps) if rps >= 100 else round(rps, 2), "p50_ms": round(p50, 3), "p99_ms": round(p99, 3),
                   "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}))' "$name" "$connections"
 }
