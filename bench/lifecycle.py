@@ -166,7 +166,7 @@ def push(directory, case, kind):
     api = Api()
     guid = api.app_guid(app)
     old_ports = {i["port"] for i in api.stats(guid)} if guid else set()
-    seen, output, staged = {}, [], threading.Event()
+    seen, output, staged, ended = {}, [], threading.Event(), []
     start = now()
     process = subprocess.Popen([os.path.join(os.environ["RAVIOLI_ROOT"], "rav"), "push"], cwd=directory,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -180,6 +180,7 @@ def push(directory, case, kind):
                     seen[name] = at
                     if name == "staged":
                         staged.set()
+        ended.append(now() - start)  # end of output: rav is exiting
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -212,7 +213,7 @@ def push(directory, case, kind):
     reader.join()
     if exit_code != 0:
         raise RuntimeError(f"rav push {app} exited with {exit_code}:\n" + "\n".join(output))
-    rav_exit = now() - start
+    rav_exit = ended[0]
     uploaded, staged_at = seen.get("uploaded", 0.0), seen["staged"]
     emit({"case": case, "target": "ravioli", "push": kind, "upload_s": round(uploaded, 3),
           "staging_s": round(staged_at - uploaded, 3), "start_s": round(running - staged_at, 3),
