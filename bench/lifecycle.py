@@ -197,6 +197,9 @@ def push(directory, case, kind):
     while routable is None:
         if now() > deadline:
             raise TimeoutError(f"{app} not routable 300 s after the push started:\n" + "\n".join(output))
+        if process.poll() not in (None, 0):
+            reader.join()
+            raise RuntimeError(f"rav push {app} exited with {process.returncode}:\n" + "\n".join(output))
         if running is None and now() >= next_stats:
             next_stats = now() + STATS_POLL
             if any(i["state"] == "RUNNING" and i["port"] not in old_ports for i in api.stats(guid)):
