@@ -309,12 +309,15 @@ KILLS_PER_GENERATION = 3
 
 
 def wait_stable(api, guid, host, count, min_uptime):
-    """Until COUNT instances are RUNNING for at least MIN_UPTIME s and the router answers; returns the stats."""
+    """Until COUNT instances are RUNNING for at least MIN_UPTIME s, the node runs no other instance of the app (after a
+    rolling restart the old generation stays, and takes the traffic back if the new one dies, until the new one has
+    run a while), and the router answers; returns the stats."""
     deadline = now() + 120
     while now() < deadline:
         stats = api.stats(guid)
         running = [i for i in stats if i["state"] == "RUNNING"]
-        if len(stats) == count and len(running) == count and min(i["uptime"] for i in running) >= min_uptime:
+        if len(stats) == count and len(running) == count and min(i["uptime"] for i in running) >= min_uptime \
+                and sum(i["spec"]["appGuid"] == guid for i in node_instances()) == count:
             wait_for_200(router_port(), host, timeout=30)
             return stats
         time.sleep(0.2)
@@ -368,8 +371,10 @@ def recovery(app, kills):
             restart(app, api, guid, host, 1)
         stats = wait_stable(api, guid, host, 1, 2)
         _, body = get(router_port(), host)
-        old_boot = boot_id(body)
-        running, routed = kill_and_time(api, guid, host, 0, stats[0]["uptime"], lambda b: boot_id(b) != old_boot)
+        _, instance, old_boot = body.split()
+        # The replacement: the same instance (not an older generation's), a new process.
+        running, routed = kill_and_time(api, guid, host, 0, stats[0]["uptime"],
+                                        lambda b: b.split()[1] == instance and boot_id(b) != old_boot)
         emit({"case": "kill -9, 1 instance", "target": "ravioli", "kill": kill + 1, "running_s": round(running, 3),
               "routed_s": round(routed, 3), "recovered_s": round(max(running, routed), 3)})
 
