@@ -4,28 +4,38 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 BENCH_DIR="$RAVIOLI_ROOT/bench"
 
 # Starts './ravioli up' on a fresh data directory and free ports; logs in as admin into org/space bench/bench.
+# Builds first (a cold build on a busy 2-core machine takes minutes), so the wait below is for the platform only.
 bench_platform_up() {
-  # Built first, so that the wait for /healthz below is the platform starting, not a compiler sharing two busy cores.
   build_if_needed src/Ravioli.Server/Ravioli.Server.csproj
   build_if_needed src/Ravioli.Node/Ravioli.Node.csproj
+  build_if_needed src/Ravioli.Cli/Ravioli.Cli.csproj
   BENCH_DATA="$(mktemp -d /tmp/ravioli-bench.XXXXXX)"
   export RAV_HOME="$BENCH_DATA/rav-home"
   BENCH_API_PORT="$(free_port)"; BENCH_ROUTER_PORT="$(free_port)"; BENCH_NODE_PORT="$(free_port)"
   "$RAVIOLI_ROOT/ravioli" up --data-dir "$BENCH_DATA" --api-port "$BENCH_API_PORT" --router-port "$BENCH_ROUTER_PORT" \
     --node-port "$BENCH_NODE_PORT" --services none >"$BENCH_DATA/up.log" 2>&1 &
+  BENCH_UP_PID=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$BENCH_API_PORT/healthz" >/dev/null 2>&1 && break
+    kill -0 "$BENCH_UP_PID" 2>/dev/null || { log "./ravioli up exited:"; tail -n 20 "$BENCH_DATA/up.log" >&2; return 1; }
     sleep 0.2
   done
   "$RAVIOLI_ROOT/rav" login -a "http://127.0.0.1:$BENCH_API_PORT" -u admin -p "$(cat "$BENCH_DATA/admin-password")" >/dev/null
   "$RAVIOLI_ROOT/rav" create-org bench >/dev/null && "$RAVIOLI_ROOT/rav" create-space bench -o bench >/dev/null
   "$RAVIOLI_ROOT/rav" target -o bench -s bench >/dev/null
+  # For helpers in other languages (lifecycle.py) that the bench scripts start.
+  export RAVIOLI_ROOT BENCH_DATA BENCH_API_PORT BENCH_ROUTER_PORT BENCH_NODE_PORT
 }
 
 bench_platform_down() {
   [ -n "${BENCH_DATA:-}" ] || return 0
   "$RAVIOLI_ROOT/ravioli" down --data-dir "$BENCH_DATA" >/dev/null 2>&1 || true
+  # './ravioli up' that never got as far as writing its pid file (still building, or failed) is not stopped by 'down'.
+  if [ -n "${BENCH_UP_PID:-}" ] && kill -0 "$BENCH_UP_PID" 2>/dev/null; then
+    kill "$BENCH_UP_PID" 2>/dev/null || true
+  fi
   rm -rf "$BENCH_DATA"
+  BENCH_DATA=""
 }
 
 # An admin access token (password grant), for clients other than rav: api_client.py, wrk.
