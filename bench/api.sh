@@ -78,5 +78,5 @@ done
 
 runs+=("$(tagged sql "$(python3 "$client" sql "$BENCH_DATA/ravioli.db" "$BENCH_DATA/pages" "$BENCH_DATA/spaces" "$sql_samples")")")
 
-printf '%s\n' "${runs[@]}" | python3 "$BENCH_DIR/report_api.py" "$(nproc)" "$apps" "$spaces" > "$BENCH_DIR/results/api.json"
-python3 "$BENCH_DIR/report.py" --table "$BENCH_DIR/results/api.json"
+printf '%s\n' "${runs[@]}" | python3 "$BENCH_DIR/report_api.py" "$(nproc)" "$apps" "$spaces" > "$BENCH_RESULTS/api.json"
+python3 "$BENCH_DIR/report.py" --table "$BENCH_RESULTS/api.json"

@@ -79,5 +79,5 @@ for n in "${steps[@]}"; do
     "$n" "$(python3 "$client" plain "$BENCH_DIR/apps/hello-1k" "$n" "$settle")")")
 done
 
-printf '%s\n' "${runs[@]}" | python3 "$BENCH_DIR/report_density.py" "$(nproc)" > "$BENCH_DIR/results/density.json"
-python3 "$BENCH_DIR/report.py" --table "$BENCH_DIR/results/density.json"
+printf '%s\n' "${runs[@]}" | python3 "$BENCH_DIR/report_density.py" "$(nproc)" > "$BENCH_RESULTS/density.json"
+python3 "$BENCH_DIR/report.py" --table "$BENCH_RESULTS/density.json"

@@ -2,6 +2,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 BENCH_DIR="$RAVIOLI_ROOT/bench"
+# Where a benchmark writes its results document: bench/results, except that a --smoke run (tiny counts, as ./test.sh
+# runs them) writes to a throwaway directory, so it never replaces measured figures. Sourced without arguments, this
+# file sees the benchmark script's own.
+BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_DIR/results}"
+case " $* " in
+  *" --smoke "*) [ "$BENCH_RESULTS" = "$BENCH_DIR/results" ] && BENCH_RESULTS="$(mktemp -d /tmp/ravioli-bench-smoke.XXXXXX)" ;;
+esac
 
 # Starts './ravioli up' on a fresh data directory and free ports; logs in as admin into org/space bench/bench.
 # Builds first (a cold build on a busy 2-core machine takes minutes), so the wait below is for the platform only.

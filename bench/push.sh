@@ -33,5 +33,5 @@ for sample in "${samples[@]}"; do
   "$RAVIOLI_ROOT/rav" delete "$(sed -n 's/^- name: *//p' "$app/manifest.yml")" -f -r >/dev/null
 done
 
-python3 "$BENCH_DIR/report.py" push "$(nproc)" <"$runs" >"$BENCH_DIR/results/push.json"
-python3 "$BENCH_DIR/report.py" --table "$BENCH_DIR/results/push.json"
+python3 "$BENCH_DIR/report.py" push "$(nproc)" <"$runs" >"$BENCH_RESULTS/push.json"
+python3 "$BENCH_DIR/report.py" --table "$BENCH_RESULTS/push.json"

@@ -24,5 +24,5 @@ python3 "$BENCH_DIR/lifecycle.py" recovery instance-id "$kills" >>"$runs"
 "$RAVIOLI_ROOT/rav" scale instance-id -i 2 >/dev/null
 python3 "$BENCH_DIR/lifecycle.py" load instance-id "$load_kills" >>"$runs"
 
-python3 "$BENCH_DIR/report.py" recovery "$(nproc)" <"$runs" >"$BENCH_DIR/results/recovery.json"
-python3 "$BENCH_DIR/report.py" --table "$BENCH_DIR/results/recovery.json"
+python3 "$BENCH_DIR/report.py" recovery "$(nproc)" <"$runs" >"$BENCH_RESULTS/recovery.json"
+python3 "$BENCH_DIR/report.py" --table "$BENCH_RESULTS/recovery.json"

@@ -54,5 +54,5 @@ if [ "${1:-}" != "--smoke" ]; then
   results+=("$(wrk_json nginx-x4 64 "$seconds" "http://127.0.0.1:$nginx_port/")")
 fi
 
-printf '%s\n' "${results[@]}" | python3 "$BENCH_DIR/report.py" router "$(nproc)" > "$BENCH_DIR/results/router.json"
-python3 "$BENCH_DIR/report.py" --table "$BENCH_DIR/results/router.json"
+printf '%s\n' "${results[@]}" | python3 "$BENCH_DIR/report.py" router "$(nproc)" > "$BENCH_RESULTS/router.json"
+python3 "$BENCH_DIR/report.py" --table "$BENCH_RESULTS/router.json"

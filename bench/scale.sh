@@ -25,5 +25,5 @@ runs="$BENCH_DATA/runs.jsonl"
 python3 "$BENCH_DIR/lifecycle.py" direct-scale "$app" "$count" >>"$runs"
 python3 "$BENCH_DIR/lifecycle.py" scale instance-id "$count" >>"$runs"
 
-python3 "$BENCH_DIR/report.py" scale "$(nproc)" <"$runs" >"$BENCH_DIR/results/scale.json"
-python3 "$BENCH_DIR/report.py" --table "$BENCH_DIR/results/scale.json"
+python3 "$BENCH_DIR/report.py" scale "$(nproc)" <"$runs" >"$BENCH_RESULTS/scale.json"
+python3 "$BENCH_DIR/report.py" --table "$BENCH_RESULTS/scale.json"
