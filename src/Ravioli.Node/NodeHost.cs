@@ -200,7 +200,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             await foreach (var e in Executor.Events.ReadAllAsync(ct))
             {
-                if (e.Type is InstanceEventTypes.Crashed or InstanceEventTypes.Completed)
+                // Crashes and task ends become audit events and task states; warnings (a limit the kernel enforced,
+                // weaker isolation) are kept beside them so what happened to an instance can be read back in one place.
+                if (e.Type is InstanceEventTypes.Crashed or InstanceEventTypes.Completed or InstanceEventTypes.Warning)
                 {
                     events.Append(e.Type, e.InstanceGuid, e.AppGuid, e.ProcessType, e.Index, e.Timestamp, e.ExitCode, e.Reason, e.CrashCount);
                 }
