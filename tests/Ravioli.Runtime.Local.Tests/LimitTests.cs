@@ -70,7 +70,8 @@ public sealed class LimitTests
 
         var crash = await h.WaitForEventAsync(e => e.Type == InstanceEventTypes.Crashed, "crash event");
         Assert.Equal("disk quota exceeded", crash.Reason);
-        Assert.Contains(h.Output(), l => l.Text == "written");
+        // SIGKILL, no graceful stop; often before `head` is done: a fast fill is noticed at the next monitor tick.
+        Assert.Equal(137, crash.ExitCode);
     }
 
     [Fact]
