@@ -77,7 +77,10 @@ internal static class LaunchFiles
         script.Append(string.Join(' ', app.Select(Quote)));
         script.Append(CultureInfo.InvariantCulture, $" 3<{Quote(input)} >>{Quote(Path.Combine(logs, StdoutName))} 2>>{Quote(Path.Combine(logs, StderrName))}\n");
         var exitCode = Path.Combine(instanceDir, ExitCodeName);
-        script.Append(CultureInfo.InvariantCulture, $"echo $? >{Quote(exitCode + ".tmp")} && /bin/mv -f {Quote(exitCode + ".tmp")} {Quote(exitCode)}\n");
+        // Shell builtins only from here: a child process (an mv) would be one of the run's processes, which a stop
+        // keeps SIGKILLing until the wrapper is gone, and the exit status would be lost with it. One short write;
+        // nobody reads it before the wrapper has exited, and a cut-off file reads as "no exit status".
+        script.Append(CultureInfo.InvariantCulture, $"echo $? >{Quote(exitCode)}\n");
 
         var path = Path.Combine(instanceDir, ScriptName);
         WriteSecret(path, script.ToString());
