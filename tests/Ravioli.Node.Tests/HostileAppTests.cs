@@ -207,6 +207,7 @@ public sealed partial class HostileAppTests(HostileAppFixture f, ITestOutputHelp
     {
         await f.HostileReadyAsync();
         var hostile = f.Instance(f.HostileApp);
+        var neighbourBefore = f.Instance(f.NeighbourApp);
         var nodePort = f.Node.ApiAddress.Port;
         f.PauseNeighbourWatch(true);
         var outcomes = new List<string>();
@@ -229,9 +230,14 @@ public sealed partial class HostileAppTests(HostileAppFixture f, ITestOutputHelp
         }
         using var neighbour = f.RouterClient(f.NeighbourHost);
         await PlatformFixture.EventuallyAsync(() => PlatformFixture.GetAsync(neighbour), r => r.StartsWith("200 neighbour ok", StringComparison.Ordinal), HostileAppFixture.Bound, "the neighbour through the restarted node");
+        // Re-adopted, not restarted: the same processes serve on.
+        var neighbourAfter = f.Instance(f.NeighbourApp);
+        var hostileAfter = f.Instance(f.HostileApp);
+        Assert.Equal((neighbourBefore.InstanceGuid, neighbourBefore.Pid), (neighbourAfter.InstanceGuid, neighbourAfter.Pid));
+        Assert.Equal((hostile.InstanceGuid, hostile.Pid), (hostileAfter.InstanceGuid, hostileAfter.Pid));
         var mark = f.Neighbour.Mark();
         await Task.Delay(500);
-        Report($"with the node agent stopped (apps keep running), binding its ports from the app: {string.Join("; ", outcomes)}; the node restarted on them and re-adopted both apps; " + await NeighbourServedAsync(mark, "the requests after the restart"));
+        Report($"with the node agent stopped (apps keep running), binding its ports from the app: {string.Join("; ", outcomes)}; the node restarted on them and re-adopted both apps (same pids); " + await NeighbourServedAsync(mark, "the requests after the restart"));
     }
 
     [Fact]
