@@ -194,28 +194,32 @@ public sealed class HostileAppFixture : PlatformFixture
         await _monitor;
         try
         {
-            // The hostile app ignores SIGTERM, so a graceful stop would wait out its whole stop timeout: help it along.
-            var hostile = Node.Executor.Snapshot().Where(s => s.AppGuid == HostileApp && s.Pid is not null).ToList();
-            var stopping = Node.Executor.StopAllAsync();
-            await Task.Delay(300);
-            foreach (var instance in hostile)
+            // The hostile app ignores SIGTERM, so a graceful stop would wait out its whole stop timeout: help it along
+            // (again if a crash restart got in before the stop).
+            var stopping = Node.StopAppsAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!stopping.IsCompleted && DateTime.UtcNow < deadline)
             {
-                foreach (var pid in HostPids(instance).Where(p => p != instance.Pid))
+                await Task.WhenAny(stopping, Task.Delay(300));
+                foreach (var instance in Node.Executor.Snapshot().Where(s => s.AppGuid == HostileApp && s.Pid is not null))
                 {
-                    try
+                    foreach (var pid in HostPids(instance).Where(p => p != instance.Pid))
                     {
-                        using var process = Process.GetProcessById(pid);
-                        process.Kill();
-                    }
-                    catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-                    {
-                        // Gone already.
+                        try
+                        {
+                            using var process = Process.GetProcessById(pid);
+                            process.Kill();
+                        }
+                        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                        {
+                            // Gone already.
+                        }
                     }
                 }
             }
             await stopping.WaitAsync(TimeSpan.FromSeconds(60));
 
-            // The broker's PostgreSQL outlives the control plane by design; a test must not leave it running.
+            // The brokers' servers outlive the control plane by design; a test must not leave one running.
             await Services.GetRequiredService<Ravioli.Brokers.IBuiltInBrokers>().StopServersAsync(CancellationToken.None);
         }
         finally

@@ -144,7 +144,7 @@ public class PlatformFixture : RavioliServerFixture
     {
         try
         {
-            await Node.Executor.StopAllAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await Node.StopAppsAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally
         {
