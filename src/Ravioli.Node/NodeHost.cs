@@ -34,7 +34,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     };
 
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopReconciling = new();
     private readonly List<Task> _loops = [];
+    private Task _reconcileLoop = Task.CompletedTask;
 
     private NodeHost(WebApplication api, WebApplication router)
     {
@@ -123,7 +125,15 @@ public sealed partial class NodeHost : IAsyncDisposable
         await Router.StartAsync(ct);
         await Api.StartAsync(ct);
         var token = _stopping.Token;
-        _loops.Add(Task.Run(() => RunLoopAsync(logger, token), CancellationToken.None));
+        var reconciling = CancellationTokenSource.CreateLinkedTokenSource(token, _stopReconciling.Token);
+        _reconcileLoop = Task.Run(async () =>
+        {
+            using (reconciling)
+            {
+                await RunLoopAsync(logger, reconciling.Token);
+            }
+        }, CancellationToken.None);
+        _loops.Add(_reconcileLoop);
         _loops.Add(Task.Run(() => PumpOutputAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => PumpEventsAsync(token), CancellationToken.None));
     }
@@ -200,7 +210,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             await foreach (var e in Executor.Events.ReadAllAsync(ct))
             {
-                if (e.Type is InstanceEventTypes.Crashed or InstanceEventTypes.Completed)
+                // Crashes and task ends become audit events and task states; warnings (a limit the kernel enforced,
+                // weaker isolation) are kept beside them so what happened to an instance can be read back in one place.
+                if (e.Type is InstanceEventTypes.Crashed or InstanceEventTypes.Completed or InstanceEventTypes.Warning)
                 {
                     events.Append(e.Type, e.InstanceGuid, e.AppGuid, e.ProcessType, e.Index, e.Timestamp, e.ExitCode, e.Reason, e.CrashCount);
                 }
@@ -214,6 +226,18 @@ public sealed partial class NodeHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops every app instance, as './ravioli down' asks. Reconciling stops first: a pass after the executor emptied
+    /// its set (a drain ending, a replacement finishing) would apply the desired set again and start instances that
+    /// then outlive the node. Output and events keep flowing until <see cref="DisposeAsync"/>.
+    /// </summary>
+    public async Task StopAppsAsync(CancellationToken ct = default)
+    {
+        await _stopReconciling.CancelAsync();
+        await _reconcileLoop.WaitAsync(TimeSpan.FromSeconds(10), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Executor.StopAllAsync(ct);
+    }
+
     /// <summary>Stops the node agent but leaves the instances running, so a restarted node adopts them.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -225,6 +249,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         await Api.DisposeAsync();
         await Router.DisposeAsync();
         _stopping.Dispose();
+        _stopReconciling.Dispose();
         _wake.Dispose();
     }
 

@@ -25,7 +25,7 @@ var marker = Path.Combine(node.Options.StateDirectory, "stop-instances");
 if (File.Exists(marker))
 {
     Console.WriteLine("Stopping app instances...");
-    await node.Executor.StopAllAsync().WaitAsync(TimeSpan.FromMinutes(2));
+    await node.StopAppsAsync().WaitAsync(TimeSpan.FromMinutes(2));
     File.Delete(marker);
 }
 File.Delete(pidFile);

@@ -2,7 +2,7 @@ namespace Ravioli.Runtime.Local;
 
 /// <summary>Something that happened to an instance, for the node's app event log and the control plane.</summary>
 /// <param name="Type">One of <see cref="InstanceEventTypes"/>.</param>
-/// <param name="Reason">For crashes: "out of memory", "disk quota exceeded", "health check failed: …", "exited with code N"; for stops and warnings: what happened.</param>
+/// <param name="Reason">For crashes: "out of memory", "disk quota exceeded", "health check failed: …", "exited with code N"; for stops and warnings ("pids limit reached: …"): what happened.</param>
 /// <param name="CrashCount">Crashes counted by the restart policy, including this one.</param>
 /// <param name="NextRestartAt">For crashes: when the instance is restarted (equal to <paramref name="Timestamp"/> for an immediate restart).</param>
 public sealed record InstanceEvent(
@@ -36,7 +36,7 @@ public static class InstanceEventTypes
     /// <summary>The instance was stopped because it is no longer desired (or was replaced).</summary>
     public const string Stopped = "stopped";
 
-    /// <summary>The instance runs with weaker isolation than configured (no sandbox or no cgroup limits).</summary>
+    /// <summary>The instance runs with weaker isolation than configured (no sandbox, no cgroup limits), or hit a limit the kernel enforces without ending it (the pids limit).</summary>
     public const string Warning = "warning";
 }
 
@@ -55,7 +55,7 @@ public sealed record AppOutputLine(
 /// <summary>What isolation the executor found on this host at start.</summary>
 /// <param name="Sandbox">One of <see cref="SandboxModes"/>.</param>
 /// <param name="CgroupVersion">"v1", "v2" or "none".</param>
-/// <param name="EnforcedLimits">Which limits the kernel enforces per instance: memory, memory+swap, pids, cpu.</param>
+/// <param name="EnforcedLimits">Which limits the kernel enforces per instance: memory, memory+swap, pids, cpu, ports (the socket rules).</param>
 /// <param name="Warnings">Why isolation is weaker than it should be; empty on a fully capable host.</param>
 public sealed record IsolationReport(
     string Sandbox,

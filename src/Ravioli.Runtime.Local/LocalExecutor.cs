@@ -89,6 +89,11 @@ public sealed class LocalExecutor : IAsyncDisposable
             warnings.Add($"no cgroup limits: {cgroupProblem}");
             Log.IsolationDegraded(_logger, "WITHOUT MEMORY, PIDS OR CPU LIMITS", cgroupProblem);
         }
+        else if (cgroups.PortFilterProblem is { } portProblem)
+        {
+            warnings.Add($"no socket rules: {portProblem}");
+            Log.IsolationDegraded(_logger, "WITHOUT SOCKET RULES (an app can bind any port on the host, the platform's included, and reach other instances past the router)", portProblem);
+        }
 
         Isolation = new IsolationReport(sandbox.Mode, cgroups.Version, cgroups.Enforced, warnings);
         Log.IsolationDetected(_logger, sandbox.Mode, cgroups.Version, cgroups.Enforced.Count == 0 ? "none" : string.Join(", ", cgroups.Enforced));

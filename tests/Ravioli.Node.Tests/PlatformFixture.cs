@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Ravioli.Api.Apis;
@@ -13,7 +14,7 @@ using Ravioli.Testing;
 namespace Ravioli.Node.Tests;
 
 /// <summary>A control plane and a node agent sharing one data directory, as './ravioli up' runs them, on free loopback ports.</summary>
-public sealed class PlatformFixture : RavioliServerFixture
+public class PlatformFixture : RavioliServerFixture
 {
     private readonly int _nodePort = FreePort();
 
@@ -56,16 +57,10 @@ public sealed class PlatformFixture : RavioliServerFixture
     }
 
     /// <summary>Creates an app with a real droplet (a Python stdlib server), a route, and returns its guid and host.</summary>
-    public async Task<(string App, string Host)> PushAsync(string name, string body)
-    {
-        var org = (await Admin.PostJsonAsync("/v3/organizations", new { name = "org-" + name })).Expect(HttpStatusCode.Created).Guid();
-        var space = (await Admin.PostJsonAsync("/v3/spaces", new { name = "s", relationships = new { organization = new { data = new { guid = org } } } })).Expect(HttpStatusCode.Created).Guid();
-        var app = (await Admin.PostJsonAsync("/v3/apps", new { name, relationships = new { space = new { data = new { guid = space } } } })).Expect(HttpStatusCode.Created).Guid();
-        var dir = Directory.CreateTempSubdirectory("droplet-").FullName;
-        try
+    public Task<(string App, string Host)> PushAsync(string name, string body) =>
+        PushDropletAsync(name, new Dictionary<string, string>
         {
-            Directory.CreateDirectory(Path.Combine(dir, "app"));
-            await File.WriteAllTextAsync(Path.Combine(dir, "app", "server.py"), $$"""
+            ["server.py"] = $$"""
                 import http.server, os
                 class H(http.server.BaseHTTPRequestHandler):
                     def do_GET(self):
@@ -74,15 +69,33 @@ public sealed class PlatformFixture : RavioliServerFixture
                     def log_message(self, *a): print("request", flush=True)
                 print("listening on", os.environ["PORT"], flush=True)
                 http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
-                """);
-            await File.WriteAllTextAsync(Path.Combine(dir, "staging_info.json"), "{\"detected_buildpack\":\"python_buildpack\",\"start_command\":\"python3 server.py\",\"process_types\":{\"web\":\"python3 server.py\"}}");
+                """,
+        }, "python3 server.py");
+
+    /// <summary>Creates an app whose current droplet holds <paramref name="files"/> under app/ and starts with <paramref name="command"/>, and maps a route.</summary>
+    public async Task<(string App, string Host)> PushDropletAsync(string name, IReadOnlyDictionary<string, string> files, string command)
+    {
+        var org = (await Admin.PostJsonAsync("/v3/organizations", new { name = "org-" + name })).Expect(HttpStatusCode.Created).Guid();
+        var space = (await Admin.PostJsonAsync("/v3/spaces", new { name = "s", relationships = new { organization = new { data = new { guid = org } } } })).Expect(HttpStatusCode.Created).Guid();
+        var app = (await Admin.PostJsonAsync("/v3/apps", new { name, relationships = new { space = new { data = new { guid = space } } } })).Expect(HttpStatusCode.Created).Guid();
+        var dir = Directory.CreateTempSubdirectory("droplet-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "app"));
+            foreach (var (file, content) in files)
+            {
+                await File.WriteAllTextAsync(Path.Combine(dir, "app", file), content);
+            }
+            var processTypes = JsonSerializer.Serialize(new Dictionary<string, string> { ["web"] = command });
+            await File.WriteAllTextAsync(Path.Combine(dir, "staging_info.json"),
+                JsonSerializer.Serialize(new { detected_buildpack = "python_buildpack", start_command = command, process_types = new Dictionary<string, string> { ["web"] = command } }));
             var archive = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".tgz");
             await DropletArchive.CreateAsync(dir, archive);
             using var scope = Services.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
             var (sha, _) = await scope.ServiceProvider.GetRequiredService<BlobStore>().PutFileAsync(archive, default);
             File.Delete(archive);
-            var droplet = new DropletEntity { AppGuid = app, State = DropletStates.Staged, BlobKey = sha, Buildpack = "python_buildpack", ProcessTypes = "{\"web\":\"python3 server.py\"}" };
+            var droplet = new DropletEntity { AppGuid = app, State = DropletStates.Staged, BlobKey = sha, Buildpack = "python_buildpack", ProcessTypes = processTypes };
             db.Droplets.Add(droplet);
             await DropletsApi.MakeCurrentAsync(db, db.Apps.Single(a => a.Guid == app), droplet, default);
             await db.SaveChangesAsync();
@@ -131,7 +144,7 @@ public sealed class PlatformFixture : RavioliServerFixture
     {
         try
         {
-            await Node.Executor.StopAllAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await Node.StopAppsAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally
         {

@@ -126,6 +126,10 @@ public sealed class SandboxTests
         Assert.False(await Ok(runningA, "/exists?path=/root"));
         Assert.False(await Ok(runningA, "/exists?path=/home"));
 
+        // bwrap's own root and /dev are tmpfs mounts outside every quota: read-only. /dev/shm is capped at the memory limit.
+        Assert.False(await Ok(runningA, "/write?path=/evil"));
+        Assert.False(await Ok(runningA, "/write?path=/dev/evil"));
+        Assert.True(await Ok(runningA, "/write?path=/dev/shm/mine"));
         Assert.False(await Ok(runningA, "/write?path=/usr/evil"));
         Assert.False(await Ok(runningA, "/write?path=/etc/evil"));
         Assert.False(await Ok(runningA, "/write?path=/etc/passwd"));
@@ -136,6 +140,52 @@ public sealed class SandboxTests
 
         // /tmp is private per instance.
         Assert.False(await Ok(runningB, "/exists?path=/tmp/scratch.txt"));
+    }
+
+    [Fact]
+    public async Task Sockets_AnInstanceBindsOnlyItsOwnPort_AndReachesNoOtherInstancePastTheRouter()
+    {
+        await using var h = await ExecutorHarness.StartAsync();
+        Assert.Contains("ports", h.Executor.Isolation.EnforcedLimits);
+        var a = h.Spec(index: 0);
+        var b = h.Spec(index: 1);
+        await h.Executor.ApplyAsync([a, b]);
+        var runningA = await h.WaitForStateAsync(a.InstanceGuid, InstanceStates.Running);
+        var runningB = await h.WaitForStateAsync(b.InstanceGuid, InstanceStates.Running);
+        var free = Enumerable.Range(h.Options.PortRangeStart, h.Options.PortRangeEnd - h.Options.PortRangeStart + 1).First(p => p != runningA.Port && p != runningB.Port);
+        // Something on the host outside the instance range, the way the router and the control plane are.
+        var listeners = new List<System.Net.Sockets.TcpListener>();
+        int outsidePort;
+        do
+        {
+            var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            listeners.Add(listener);
+            outsidePort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        while (outsidePort >= h.Options.PortRangeStart && outsidePort <= h.Options.PortRangeEnd);
+
+        try
+        {
+            async Task<JsonElement> Ask(string path) => await h.GetJsonAsync(runningA, path);
+
+            // A port the next instance may get, a port outside the range (the platform's own are), and port 0.
+            Assert.Contains("PermissionError", (await Ask($"/bind?port={free}")).GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains("PermissionError", (await Ask($"/bind?port={outsidePort + 1}")).GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.True((await Ask("/bind?port=0")).GetProperty("ok").GetBoolean());
+            // Straight to the other instance: refused; to itself and to anything outside the range: fine.
+            Assert.Contains("PermissionError", (await Ask($"/connect?port={runningB.Port}")).GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.True((await Ask($"/connect?port={runningA.Port}")).GetProperty("ok").GetBoolean());
+            Assert.True((await Ask($"/connect?port={outsidePort}")).GetProperty("ok").GetBoolean());
+            // The rules are the kernel's: a new executor (a node restart) finds them still in force on the adopted instance.
+            await h.DisposeExecutorAsync();
+            await h.StartExecutorAsync();
+            Assert.Contains("PermissionError", (await Ask($"/bind?port={free}")).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Dispose());
+        }
     }
 
     [Fact]

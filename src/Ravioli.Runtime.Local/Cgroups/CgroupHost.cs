@@ -7,6 +7,9 @@ internal abstract class CgroupHost
 
     public abstract IReadOnlyList<string> Enforced { get; }
 
+    /// <summary>Why instances get no socket rules (<see cref="PortFilter"/>) on this host; null when they do.</summary>
+    public string? PortFilterProblem { get; protected init; } = "no cgroups";
+
     /// <summary>Creates the instance's group(s) with <paramref name="limits"/>; returns one directory per hierarchy the wrapper must join.</summary>
     public abstract IReadOnlyList<string> Create(string name, CgroupLimits limits);
 
@@ -52,6 +55,31 @@ internal abstract class CgroupHost
 
     protected static void Write(string directory, string file, string value) => File.WriteAllText(Path.Combine(directory, file), value);
 
+    /// <summary>
+    /// Creates <paramref name="parent"/> in the cgroup v2 hierarchy at <paramref name="hierarchy"/> (the unified tree, or
+    /// the hybrid host's root/unified, which holds every process too) and proves the kernel attaches the port filter there.
+    /// </summary>
+    protected static (string? Directory, string? Problem) PrepareFilterParent(string hierarchy, string parent)
+    {
+        if (!File.Exists(Path.Combine(hierarchy, "cgroup.procs")))
+        {
+            return (null, $"no cgroup v2 hierarchy at {hierarchy} to attach socket rules to");
+        }
+
+        var dir = Path.Combine(hierarchy, parent);
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
+
+        var problem = PortFilter.Probe(dir);
+        return problem is null ? (dir, null) : (null, $"the kernel refused the socket rules: {problem}");
+    }
+
     /// <summary>Removes a leftover group of the same name (a previous run); a group still holding processes cannot be reused.</summary>
     protected static void EnsureFresh(string directory)
     {
@@ -79,12 +107,15 @@ internal sealed class CgroupV1Host : CgroupHost
 
     private readonly IReadOnlyDictionary<string, string> _parents;
     private readonly bool _memsw;
+    private readonly string? _filterParent;
 
-    private CgroupV1Host(IReadOnlyDictionary<string, string> parents, bool memsw, IReadOnlyList<string> enforced)
+    private CgroupV1Host(IReadOnlyDictionary<string, string> parents, bool memsw, IReadOnlyList<string> enforced, string? filterParent = null, string? filterProblem = null)
     {
         _parents = parents;
         _memsw = memsw;
+        _filterParent = filterParent;
         Enforced = enforced;
+        PortFilterProblem = filterParent is null ? filterProblem ?? "not probed" : null;
     }
 
     public override string Version => "v1";
@@ -134,7 +165,14 @@ internal sealed class CgroupV1Host : CgroupHost
             }
 
             enforced.AddRange(parents.Keys.Where(c => c is "pids" or "cpu"));
-            host = new CgroupV1Host(parents, memsw, enforced);
+            // The v1 controllers cannot carry eBPF programs; a hybrid host's v2 tree can, in a group of its own.
+            var (filterParent, filterProblem) = PrepareFilterParent(Path.Combine(root, "unified"), parent);
+            if (filterParent is not null)
+            {
+                enforced.Add("ports");
+            }
+
+            host = new CgroupV1Host(parents, memsw, enforced, filterParent, filterProblem);
             problem = null;
             return true;
         }
@@ -148,6 +186,16 @@ internal sealed class CgroupV1Host : CgroupHost
     public override IReadOnlyList<string> Create(string name, CgroupLimits limits)
     {
         var dirs = new List<string>();
+        if (_filterParent is not null && limits.Ports is { } ports)
+        {
+            // First in the list: it has a cpu.stat of its own, which the v1 cpuacct figure read after it overrides.
+            var filtered = Path.Combine(_filterParent, name);
+            EnsureFresh(filtered);
+            Directory.CreateDirectory(filtered);
+            dirs.Add(filtered);
+            PortFilter.Attach(filtered, ports);
+        }
+
         foreach (var dir in _parents.Values.Distinct().Select(p => Path.Combine(p, name)))
         {
             EnsureFresh(dir);
@@ -191,12 +239,15 @@ internal sealed class CgroupV2Host : CgroupHost
 {
     private readonly string _parentDir;
     private readonly IReadOnlySet<string> _controllers;
+    private readonly bool _portFilter;
 
-    private CgroupV2Host(string parentDir, IReadOnlySet<string> controllers, IReadOnlyList<string> enforced)
+    private CgroupV2Host(string parentDir, IReadOnlySet<string> controllers, IReadOnlyList<string> enforced, string? filterProblem = "not probed")
     {
         _parentDir = parentDir;
         _controllers = controllers;
+        _portFilter = filterProblem is null;
         Enforced = enforced;
+        PortFilterProblem = filterProblem;
     }
 
     public override string Version => "v2";
@@ -243,7 +294,13 @@ internal sealed class CgroupV2Host : CgroupHost
                 enforced.Add("cpu");
             }
 
-            host = new CgroupV2Host(parentDir, wanted, enforced);
+            var (filterParent, filterProblem) = PrepareFilterParent(root, parent);
+            if (filterParent is not null)
+            {
+                enforced.Add("ports");
+            }
+
+            host = new CgroupV2Host(parentDir, wanted, enforced, filterProblem);
             problem = null;
             return true;
         }
@@ -270,6 +327,11 @@ internal sealed class CgroupV2Host : CgroupHost
         if (_controllers.Contains("cpu"))
         {
             Write(dir, "cpu.weight", Invariant(CgroupLimits.CpuWeightFor(limits.CpuShares)));
+        }
+
+        if (_portFilter && limits.Ports is { } ports)
+        {
+            PortFilter.Attach(dir, ports);
         }
 
         return [dir];

@@ -3,6 +3,9 @@ namespace Ravioli.Runtime.Local.Cgroups;
 /// <summary>The kernel limits of one instance.</summary>
 internal sealed record CgroupLimits(long MemoryBytes, int PidsMax, long CpuShares)
 {
+    /// <summary>The instance's socket rules, where the host can enforce them (<see cref="CgroupHost.PortFilterProblem"/> is null).</summary>
+    public PortPolicy? Ports { get; init; }
+
     public static CgroupLimits For(int memoryMb, int pidsMax) => new(memoryMb * 1024L * 1024L, pidsMax, CpuSharesFor(memoryMb));
 
     /// <summary>

@@ -82,6 +82,20 @@ internal static class InstanceCgroup
         return false;
     }
 
+    /// <summary>How many process or thread creations the kernel refused because the group was at its pids limit (pids.events "max"); 0 without a pids group.</summary>
+    public static long PidsLimitRefusals(IReadOnlyList<string> dirs)
+    {
+        foreach (var dir in dirs)
+        {
+            if (StatValue(Path.Combine(dir, "pids.events"), "max") is { } refusals)
+            {
+                return refusals;
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>rmdir every group (a cgroup directory is removed, never emptied); false while any still holds a process.</summary>
     public static bool TryRemove(IEnumerable<string> dirs)
     {

@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Instance {InstanceGuid} ended while no executor watched it; handling it as a crash")]
     public static partial void EndedWhileAway(ILogger logger, string instanceGuid);
 
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Instance {InstanceGuid} ({AppName}/{ProcessType}#{Index}) is at its pids limit ({Limit}): {Refused} process or thread creations refused so far")]
+    public static partial void PidsLimitReached(ILogger logger, string instanceGuid, string appName, string processType, int index, int limit, long refused);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Supervising instance {InstanceGuid} failed; retrying")]
     public static partial void SupervisorError(ILogger logger, string instanceGuid, Exception exception);
 

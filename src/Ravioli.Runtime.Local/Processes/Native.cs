@@ -26,6 +26,26 @@ internal static partial class Native
         }
     }
 
+    /// <summary>A read-only descriptor of a directory (a cgroup's, to attach programs to), or -1 with errno set.</summary>
+    public static int OpenDirectory(string directory) => Open(directory, ORdOnly | ODirectory | OCloExec);
+
+    public static void CloseDescriptor(int fd) => _ = Close(fd);
+
+    /// <summary>The bpf(2) system call, which libc does not wrap; returns its result or -1 with errno set.</summary>
+    public static unsafe long Bpf(int command, void* attributes, int size)
+    {
+        long number = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => 321,
+            Architecture.Arm64 => 280,
+            var other => throw new PlatformNotSupportedException($"bpf(2) on {other} is not wired up"),
+        };
+        return Syscall(number, command, attributes, size);
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static unsafe partial long Syscall(long number, long command, void* attributes, long size);
+
     /// <summary>Makes a rename inside <paramref name="directory"/> durable.</summary>
     public static void FsyncDirectory(string directory)
     {

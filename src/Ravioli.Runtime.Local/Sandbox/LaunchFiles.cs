@@ -26,6 +26,7 @@ internal static class LaunchFiles
         string command,
         IReadOnlyDictionary<string, string> environment,
         long tmpBytes,
+        long shmBytes,
         IReadOnlyList<string> cgroupDirs)
     {
         var appDir = Path.Combine(instanceDir, "app");
@@ -42,7 +43,7 @@ internal static class LaunchFiles
 
         if (setup.BwrapPath is { } bwrap)
         {
-            WriteSecret(input, string.Concat(BwrapArguments(setup, hostname, appDir, tmpBytes, environment).Select(a => a + "\0")));
+            WriteSecret(input, string.Concat(BwrapArguments(setup, hostname, appDir, tmpBytes, shmBytes, environment).Select(a => a + "\0")));
             app.AddRange([bwrap, "--args", "3", "/bin/sh", "-c", command]);
         }
         else
@@ -76,7 +77,10 @@ internal static class LaunchFiles
         script.Append(string.Join(' ', app.Select(Quote)));
         script.Append(CultureInfo.InvariantCulture, $" 3<{Quote(input)} >>{Quote(Path.Combine(logs, StdoutName))} 2>>{Quote(Path.Combine(logs, StderrName))}\n");
         var exitCode = Path.Combine(instanceDir, ExitCodeName);
-        script.Append(CultureInfo.InvariantCulture, $"echo $? >{Quote(exitCode + ".tmp")} && /bin/mv -f {Quote(exitCode + ".tmp")} {Quote(exitCode)}\n");
+        // Shell builtins only from here: a child process (an mv) would be one of the run's processes, which a stop
+        // keeps SIGKILLing until the wrapper is gone, and the exit status would be lost with it. One short write;
+        // nobody reads it before the wrapper has exited, and a cut-off file reads as "no exit status".
+        script.Append(CultureInfo.InvariantCulture, $"echo $? >{Quote(exitCode)}\n");
 
         var path = Path.Combine(instanceDir, ScriptName);
         WriteSecret(path, script.ToString());
@@ -98,8 +102,11 @@ internal static class LaunchFiles
     /// of the host. No --die-with-parent: instances must outlive the executor. --as-pid-1 makes the app's shell the
     /// namespace's init, which the kernel shields from SIGTERM sent from outside unless it handles it, so a graceful
     /// stop reaches the app and does not tear the namespace down under it.
+    /// The root and /dev are bwrap's own tmpfs mounts, uncapped and outside the disk quota: both are made read-only,
+    /// so /app, /tmp and /dev/shm (POSIX shared memory, capped at the memory limit it is charged to) are the only
+    /// places an app writes.
     /// </summary>
-    public static IEnumerable<string> BwrapArguments(SandboxSetup setup, string hostname, string appDir, long tmpBytes, IReadOnlyDictionary<string, string> environment)
+    public static IEnumerable<string> BwrapArguments(SandboxSetup setup, string hostname, string appDir, long tmpBytes, long shmBytes, IReadOnlyDictionary<string, string> environment)
     {
         var args = new List<string>
         {
@@ -118,8 +125,11 @@ internal static class LaunchFiles
         [
             "--proc", "/proc",
             "--dev", "/dev",
+            "--perms", "1777", "--size", Math.Max(shmBytes, 1024 * 1024).ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm",
             "--perms", "1777", "--size", Math.Max(tmpBytes, 1024 * 1024).ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
             "--bind", appDir, "/app",
+            "--remount-ro", "/dev",
+            "--remount-ro", "/",
             "--chdir", "/app",
             "--new-session",
             "--as-pid-1",

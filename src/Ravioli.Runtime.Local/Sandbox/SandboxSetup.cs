@@ -92,8 +92,8 @@ internal sealed record SandboxSetup(
             }
 
             args.Add(setup.BwrapPath!);
-            args.AddRange(LaunchFiles.BwrapArguments(setup, "probe", app, 1024 * 1024, new Dictionary<string, string>()));
-            args.AddRange(["/bin/sh", "-c", "test -w /app && test -w /tmp && test \"$(id -u)\" = " + setup.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            args.AddRange(LaunchFiles.BwrapArguments(setup, "probe", app, 1024 * 1024, 1024 * 1024, new Dictionary<string, string>()));
+            args.AddRange(["/bin/sh", "-c", "test -w /app && test -w /tmp && test -w /dev/shm && test \"$(id -u)\" = " + setup.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             var (exitCode, output) = await RunAsync(args[0], args.Skip(1), cancellationToken);
             return exitCode == 0 ? null : $"exit code {exitCode}: {output.Trim()}";
         }

@@ -19,6 +19,8 @@ internal sealed class InstanceSupervisor
 {
     private const long MiB = 1024 * 1024;
     private static readonly TimeSpan OffsetFlushInterval = TimeSpan.FromSeconds(1);
+    // A fork bomb keeps hitting the limit; one warning a minute says so without flooding the app's log.
+    private static readonly TimeSpan PidsWarningInterval = TimeSpan.FromMinutes(1);
 
     private readonly ExecutorContext _ctx;
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,6 +38,9 @@ internal sealed class InstanceSupervisor
     private double _cpuPercent;
     private long _memoryBytes;
     private long _diskBytes;
+    private long? _freeBytesAtMeasure;
+    private long _pidsRefusalsReported;
+    private DateTimeOffset? _pidsWarnedAt;
 
     public InstanceSupervisor(ExecutorContext ctx, InstanceSpec spec, InstanceRecord? persisted)
     {
@@ -205,8 +210,11 @@ internal sealed class InstanceSupervisor
                 throw new InvalidDataException("no command was given and the droplet's staging_info.json has no start_command");
             }
 
-            cgroups = _ctx.Cgroups.Create(spec.InstanceGuid, CgroupLimits.For(spec.MemoryMb, _ctx.Options.PidsLimit));
-            var script = LaunchFiles.Write(_ctx.Sandbox, dir, spec.InstanceGuid, command, ComposeEnvironment(spec, port), spec.DiskMb * MiB, cgroups);
+            cgroups = _ctx.Cgroups.Create(spec.InstanceGuid, CgroupLimits.For(spec.MemoryMb, _ctx.Options.PidsLimit) with
+            {
+                Ports = new PortPolicy(port, _ctx.Options.PortRangeStart, _ctx.Options.PortRangeEnd),
+            });
+            var script = LaunchFiles.Write(_ctx.Sandbox, dir, spec.InstanceGuid, command, ComposeEnvironment(spec, port), spec.DiskMb * MiB, spec.MemoryMb * MiB, cgroups);
 
             // Recorded before the wrapper exists: an executor dying on the next line leaves a record that says
             // "look for wrapper.pid", never a wrapper nobody knows about.
@@ -258,6 +266,9 @@ internal sealed class InstanceSupervisor
             _healthFailures = 0;
             _lastHealthDetail = "no health check has run yet";
             _lastCpu = null;
+            _freeBytesAtMeasure = null;
+            _pidsRefusalsReported = 0;
+            _pidsWarnedAt = null;
             await _ctx.PersistAsync(shutdown);
             Log.Started(_ctx.Logger, spec.InstanceGuid, spec.AppName, spec.ProcessType, spec.Index, pid, port);
             Emit(InstanceEventTypes.Started, pid: pid);
@@ -365,13 +376,14 @@ internal sealed class InstanceSupervisor
             }
         }
 
-        if (now >= _nextStatsAt)
+        if (now >= _nextStatsAt || DiskFillingFast(run))
         {
             _nextStatsAt = now + _ctx.Options.StatsInterval;
             MeasureResources(run, now);
             if (_diskBytes > spec.DiskMb * MiB)
             {
-                await CrashRunAsync(run, "disk quota exceeded", shutdown);
+                // Every second of a graceful stop is more disk written: an instance over its quota is killed at once.
+                await CrashRunAsync(run, "disk quota exceeded", shutdown, TimeSpan.Zero);
                 return;
             }
         }
@@ -389,9 +401,9 @@ internal sealed class InstanceSupervisor
     }
 
     /// <summary>Ends a run the executor decided to kill (health, disk): stop it like a graceful stop, then judge it as a crash.</summary>
-    private async Task CrashRunAsync(InstanceRun run, string reason, CancellationToken shutdown)
+    private async Task CrashRunAsync(InstanceRun run, string reason, CancellationToken shutdown, TimeSpan? grace = null)
     {
-        await run.TerminateAsync(Spec.StopTimeout, _ctx.Time, shutdown);
+        await run.TerminateAsync(grace ?? Spec.StopTimeout, _ctx.Time, shutdown);
         await EndRunAsync(run, reason, shutdown);
     }
 
@@ -540,6 +552,19 @@ internal sealed class InstanceSupervisor
         _lastCpu = (now, usage.CpuNanoseconds);
         _memoryBytes = usage.MemoryBytes;
 
+        var refusals = InstanceCgroup.PidsLimitRefusals(run.CgroupDirs);
+        if (refusals > _pidsRefusalsReported && (_pidsWarnedAt is not { } warned || now - warned >= PidsWarningInterval))
+        {
+            var spec = Spec;
+            Log.PidsLimitReached(_ctx.Logger, spec.InstanceGuid, spec.AppName, spec.ProcessType, spec.Index, _ctx.Options.PidsLimit, refusals);
+            Emit(InstanceEventTypes.Warning, pid: run.WrapperPid,
+                reason: string.Create(CultureInfo.InvariantCulture, $"pids limit reached: the kernel refused {refusals - _pidsRefusalsReported} process or thread creations (at most {_ctx.Options.PidsLimit} per instance)"));
+            _pidsRefusalsReported = refusals;
+            _pidsWarnedAt = now;
+        }
+
+        // Taken before the walk: whatever is written during it counts as growth at the next look.
+        _freeBytesAtMeasure = FreeBytes(run.InstanceDir);
         var disk = InstanceDirectory.MeasureBytes(Path.Combine(run.InstanceDir, "app"));
         if (_ctx.Sandbox.BwrapPath is not null && run.FindLeader() is { } leader)
         {
@@ -549,6 +574,26 @@ internal sealed class InstanceSupervisor
 
         _diskBytes = disk;
         Publish();
+    }
+
+    /// <summary>
+    /// Between stats passes a hostile app can write gigabytes, and the disk quota is measured, not enforced by the
+    /// filesystem. One statvfs per monitor tick is cheap: when the filesystem under the instance lost more space since
+    /// the last measurement than the instance had left of its quota, it may be over it already, so measure now.
+    /// </summary>
+    private bool DiskFillingFast(InstanceRun run) =>
+        _freeBytesAtMeasure is { } before && FreeBytes(run.InstanceDir) is { } free && before - free > (Spec.DiskMb * MiB) - _diskBytes;
+
+    private static long? FreeBytes(string path)
+    {
+        try
+        {
+            return new DriveInfo(path).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private void DeliverOutput(InstanceRun run, bool final)

@@ -59,6 +59,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(200, {"ok": True})
             except Exception as e:
                 return self.reply(200, {"ok": False, "error": repr(e)})
+        if url.path in ("/bind", "/connect"):
+            target = int(query.get("port", ["0"])[0])
+            s = socket.socket()
+            try:
+                if url.path == "/bind":
+                    s.bind(("127.0.0.1", target))
+                else:
+                    s.settimeout(3)
+                    s.connect(("127.0.0.1", target))
+                return self.reply(200, {"ok": True})
+            except OSError as e:
+                return self.reply(200, {"ok": False, "error": repr(e)})
+            finally:
+                s.close()
         return self.reply(200, {"hello": "ravioli", "port": port})
 
 
