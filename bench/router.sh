@@ -3,11 +3,12 @@
 # (c) through nginx as an equivalent reverse proxy — at 1, 16, 64 and 256 connections, then 4 instances
 # behind the router vs nginx with an upstream of 4. Prints a table; writes bench/results/router.json.
 #   bench/router.sh [--smoke]      (--smoke: 1 s runs at 16 connections, to keep the script working)
+# For quicker iterations: BENCH_SECONDS (default 10), BENCH_SWEEP ("1 16 64 256"), BENCH_X4=0 skips the 4-instance case.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 ensure_packages wrk nginx-light
 
-seconds=10; sweep=(1 16 64 256)
+seconds="${BENCH_SECONDS:-10}"; read -r -a sweep <<<"${BENCH_SWEEP:-1 16 64 256}"
 if [ "${1:-}" = "--smoke" ]; then seconds=1; sweep=(16); fi
 
 trap 'bench_platform_down; [ -n "${nginx_dir:-}" ] && { nginx -p "$nginx_dir" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$nginx_dir"; }' EXIT
@@ -43,7 +44,7 @@ for c in "${sweep[@]}"; do
 done
 nginx -p "$nginx_dir" -c nginx.conf -s stop; rm -rf "$nginx_dir"; nginx_dir=""
 
-if [ "${1:-}" != "--smoke" ]; then
+if [ "${1:-}" != "--smoke" ] && [ "${BENCH_X4:-1}" != 0 ]; then
   "$RAVIOLI_ROOT/rav" scale hello-1k -i 4 >/dev/null
   for _ in $(seq 1 100); do [ "$(bench_instance_ports hello-1k | wc -l)" -eq 4 ] && break; sleep 0.3; done
   sleep 2

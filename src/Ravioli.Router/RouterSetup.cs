@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ravioli.Router.Configuration;
@@ -30,6 +31,12 @@ public static class RouterSetup
         services.TryAddSingleton<RouteTableStore>();
         services.TryAddSingleton<BackendClient>();
         services.TryAddSingleton<RequestForwarder>();
+        // Kestrel would hand each socket read to its own I/O queue and then to the thread pool again before the
+        // router sees the request, and each write back the same way: several thread switches per request, the
+        // largest cost of a forwarded request on a small machine. Inline, the router runs on the thread that
+        // completed the socket read, which is a thread-pool thread anyway (socket completions are dispatched there
+        // unless DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS is set); the forwarder never blocks.
+        services.Configure<SocketTransportOptions>(static o => o.UnsafePreferInlineScheduling = true);
         return services;
     }
 
