@@ -3,12 +3,16 @@
 # (c) through nginx as an equivalent reverse proxy — at 1, 16, 64 and 256 connections, then 4 instances
 # behind the router vs nginx with an upstream of 4. Prints a table; writes bench/results/router.json.
 #   bench/router.sh [--smoke]      (--smoke: 1 s runs at 16 connections, to keep the script working)
+# For quicker iterations: BENCH_SECONDS (default 10), BENCH_SWEEP ("1 16 64 256"), BENCH_X4=0 skips the 4-instance case.
+# BENCH_WARMUP (default 20 s) of unmeasured load through the router first, a few seconds through the others: .NET
+# compiles the request path in tiers under load, which takes 15-30 s on 2 busy cores; the targets are about a
+# router that has been up for a while, as nginx and the app's JIT are.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 ensure_packages wrk nginx-light
 
-seconds=10; sweep=(1 16 64 256)
-if [ "${1:-}" = "--smoke" ]; then seconds=1; sweep=(16); fi
+seconds="${BENCH_SECONDS:-10}"; read -r -a sweep <<<"${BENCH_SWEEP:-1 16 64 256}"; warmup="${BENCH_WARMUP:-20}"
+if [ "${1:-}" = "--smoke" ]; then seconds=1; sweep=(16); warmup=1; fi
 
 trap 'bench_platform_down; [ -n "${nginx_dir:-}" ] && { nginx -p "$nginx_dir" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$nginx_dir"; }' EXIT
 bench_platform_up
@@ -36,6 +40,12 @@ results=()
 port="$(bench_instance_ports hello-1k | head -n 1)"
 nginx_port="$(free_port)"
 start_nginx "$nginx_port" "$port"
+warm() {  # warm SECONDS URL [HOST]: load that is not measured
+  if [ -n "${3:-}" ]; then wrk -t2 -c16 -d"$1s" -H "Host: $3" "$2" >/dev/null 2>&1 || true; else wrk -t2 -c16 -d"$1s" "$2" >/dev/null 2>&1 || true; fi
+}
+warm "$warmup" "$router" "$host"
+warm $(( warmup < 3 ? warmup : 3 )) "http://127.0.0.1:$port/"
+warm $(( warmup < 3 ? warmup : 3 )) "http://127.0.0.1:$nginx_port/"
 for c in "${sweep[@]}"; do
   results+=("$(wrk_json direct "$c" "$seconds" "http://127.0.0.1:$port/")")
   results+=("$(wrk_json ravioli "$c" "$seconds" "$router" "$host")")
@@ -43,13 +53,15 @@ for c in "${sweep[@]}"; do
 done
 nginx -p "$nginx_dir" -c nginx.conf -s stop; rm -rf "$nginx_dir"; nginx_dir=""
 
-if [ "${1:-}" != "--smoke" ]; then
+if [ "${1:-}" != "--smoke" ] && [ "${BENCH_X4:-1}" != 0 ]; then
   "$RAVIOLI_ROOT/rav" scale hello-1k -i 4 >/dev/null
   for _ in $(seq 1 100); do [ "$(bench_instance_ports hello-1k | wc -l)" -eq 4 ] && break; sleep 0.3; done
   sleep 2
   mapfile -t ports < <(bench_instance_ports hello-1k)
   nginx_port="$(free_port)"
   start_nginx "$nginx_port" "${ports[@]}"
+  warm 3 "$router" "$host"
+  warm 3 "http://127.0.0.1:$nginx_port/"
   results+=("$(wrk_json ravioli-x4 64 "$seconds" "$router" "$host")")
   results+=("$(wrk_json nginx-x4 64 "$seconds" "http://127.0.0.1:$nginx_port/")")
 fi

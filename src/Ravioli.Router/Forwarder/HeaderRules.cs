@@ -171,7 +171,20 @@ internal static class HeaderRules
         {
             return sent.ToString();
         }
-        return Guid.NewGuid().ToString();
+        return NewRequestId();
+    }
+
+    /// <summary>
+    /// A random (version 4) UUID from a non-cryptographic generator: Guid.NewGuid reads the kernel's random source
+    /// with a system call per id, and a request id is a correlation handle (clients may send their own), not a secret.
+    /// </summary>
+    private static string NewRequestId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes).ToString();
     }
 
     private static bool IsSaneRequestId(string id)
