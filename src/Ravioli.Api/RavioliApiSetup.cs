@@ -58,6 +58,9 @@ public static class RavioliApiSetup
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonBody.Options.PropertyNamingPolicy;
             o.SerializerOptions.DictionaryKeyPolicy = null;
+            // Unicode stays readable, but < > & ' + are written as \u escapes: a name like "<script>" stays inert even
+            // where a client pastes a response into a page or a browser second-guesses the content type.
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
         });
         services.AddAuthentication(BearerHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerHandler.SchemeName, null);
         services.AddAuthorization();
@@ -72,6 +75,8 @@ public static class RavioliApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(RequestGuards.NoSniffAsync);
+        app.Use(RequestGuards.RefuseNulInQueryAsync);
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -99,6 +99,17 @@ public static class StoreSetup
         _ => false,
     };
 
+    /// <summary>
+    /// The database refused a value itself, not the request's meaning: PostgreSQL cannot store NUL in text (22021) or
+    /// an index entry over about 2.7 kB (54000). Validation should catch these first; this keeps a miss a 4xx, not a 500.
+    /// </summary>
+    public static bool IsUnstorableValue(Exception e) => Inner(e) switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
+            or PostgresErrorCodes.ProgramLimitExceeded,
+        _ => false,
+    };
+
     /// <summary>The database cannot be reached or is locked: the API answers 503 and the client retries.</summary>
     public static bool IsUnavailable(Exception e) => Inner(e) switch
     {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ravioli.Api;
 using Ravioli.Server;
@@ -27,6 +28,12 @@ public class RavioliServerFixture : IAsyncLifetime
     public IServiceProvider Services => _app!.Services;
     public bool OnPostgres => _postgresDatabase is not null;
 
+    /// <summary>What the server logged while the fixture ran (from <see cref="CapturedLogLevel"/> up).</summary>
+    public LogCapture Logs { get; } = new();
+
+    /// <summary>The lowest level <see cref="Logs"/> keeps; a subclass checking debug output for secrets asks for more.</summary>
+    protected virtual LogLevel CapturedLogLevel => LogLevel.Information;
+
     /// <summary>--services for the server: "none" unless a subclass wants built-in brokers.</summary>
     protected virtual string BuiltInServices => "none";
 
@@ -48,6 +55,9 @@ public class RavioliServerFixture : IAsyncLifetime
             // Hashing cost is not what these tests are about; production keeps 600,000.
             builder.Configuration["Ravioli:PasswordIterations"] = "1000";
             builder.Services.AddSingleton<TimeProvider>(Time);
+            builder.Logging.AddProvider(Logs);
+            // A rule for this provider alone: it wins over the server's per-category levels, which stay as they are for the console.
+            builder.Logging.AddFilter<LogCapture>(null, CapturedLogLevel);
             Configure(builder);
         });
         await Bootstrap.InitializeAsync(_app.Services);

@@ -168,12 +168,17 @@ public static class BuildpacksApi
         }
         try
         {
-            await BuildpackPackage.InstallAsync(received.Path, staging.BuildpackDirectory(buildpack.Guid), limits.MaxExpandedBytes, ct);
+            await BuildpackPackage.InstallAsync(received.Path, staging.BuildpackDirectory(buildpack.Guid), limits.MaxExpandedBytes, limits.MaxEntries, ct);
         }
         catch (ArchiveRejectedException e)
         {
             File.Delete(received.Path);
             throw new ApiProblem(422, "validation", "Upload rejected", e.Message, new Dictionary<string, string[]> { ["bits"] = [e.Message] });
+        }
+        catch
+        {
+            File.Delete(received.Path);
+            throw;
         }
         buildpack.BlobKey = blobs.Commit(received.Path, received.Sha256);
         buildpack.Filename = request.Headers["X-Filename"].FirstOrDefault() is { Length: > 0 and <= 255 } name && !name.Contains('/', StringComparison.Ordinal) ? name : $"{buildpack.Name}.zip";

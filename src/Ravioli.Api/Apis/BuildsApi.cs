@@ -58,7 +58,18 @@ public static class BuildsApi
     private static async Task<Created<BuildResource>> CreateAsync(HttpRequest request, Caller caller, RavioliDb db, StagingService staging, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CreateBuildRequest>(request);
-        var (package, app) = await PackagesApi.FindAsync(db, caller, body.Package?.Guid ?? throw ApiProblem.Invalid("package.guid", "is required"), ct);
+        var packageGuid = body.Package?.Guid ?? throw ApiProblem.Invalid("package.guid", "is required");
+        PackageEntity package;
+        AppEntity app;
+        try
+        {
+            (package, app) = await PackagesApi.FindAsync(db, caller, packageGuid, ct);
+        }
+        catch (ApiProblem e) when (e.Status == 404)
+        {
+            // Named in the body, so the body's fault (422), as for every other relationship; the URL was fine.
+            throw ApiProblem.Invalid("package.guid", $"package '{packageGuid}' does not exist or you do not have access to it");
+        }
         Visible.Require(caller.IsSpaceDeveloper(app.SpaceGuid), $"You need the space_developer role in '{app.Space!.Name}' to stage apps.");
         if (package.State != PackageStates.Ready)
         {

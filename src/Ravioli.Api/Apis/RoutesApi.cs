@@ -49,6 +49,8 @@ public sealed record InsertDestinationsRequest(IReadOnlyList<DestinationRequest>
 
 public static partial class RoutesApi
 {
+    public const int MaxDestinationsPerRequest = 100;
+
     public static RouteGroupBuilder MapRoutesApi(this RouteGroupBuilder v3)
     {
         var domains = v3.MapGroup("/domains").WithTags("Domains");
@@ -309,6 +311,18 @@ public static partial class RoutesApi
         {
             throw ApiProblem.Invalid("destinations", "list at least one destination: {\"app\": {\"guid\": …}}");
         }
+        // Each destination costs a few queries: a bound keeps one request from holding the database for minutes.
+        if (destinations.Count > MaxDestinationsPerRequest)
+        {
+            throw ApiProblem.Invalid("destinations", $"at most {MaxDestinationsPerRequest} destinations per request");
+        }
+        for (var i = 0; i < destinations.Count; i++)
+        {
+            if (destinations[i].App?.Process?.Type is { } requestedType && !ProcessType().IsMatch(requestedType))
+            {
+                throw ApiProblem.Invalid($"destinations[{i}].app.process.type", "must be a process type: 1-255 letters, digits, '_' or '-' (as in a Procfile)");
+            }
+        }
         for (var i = 0; i < destinations.Count; i++)
         {
             var app = await Visible.RelatedAsync(Visible.Apps(db, caller), destinations[i].App?.Guid, $"destinations[{i}].app.guid", "app", ct);
@@ -354,6 +368,10 @@ public static partial class RoutesApi
         return TypedResults.NoContent();
     }
 
-    [GeneratedRegex("^(?!-)[a-z0-9-]{1,63}(?<!-)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?!-)[a-z0-9-]{1,63}(?<!-)\z", RegexOptions.IgnoreCase)]
     private static partial Regex DnsLabel();
+
+    // Procfile process types: what a droplet can declare, so the only types a route can lead to.
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,255}\z")]
+    private static partial Regex ProcessType();
 }

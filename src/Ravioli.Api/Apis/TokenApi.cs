@@ -103,14 +103,21 @@ public static class TokenApi
         {
             throw ApiProblem.TooLarge(FormLimit);
         }
+        IFormCollection form;
         try
         {
-            return await request.ReadFormAsync(new FormOptions { ValueLengthLimit = FormLimit, KeyLengthLimit = 256, ValueCountLimit = 32, BufferBodyLengthLimit = FormLimit }, ct);
+            form = await request.ReadFormAsync(new FormOptions { ValueLengthLimit = FormLimit, KeyLengthLimit = 256, ValueCountLimit = 32, BufferBodyLengthLimit = FormLimit }, ct);
         }
         catch (InvalidDataException e)
         {
             throw ApiProblem.BadRequest($"The form could not be read: {e.Message}");
         }
+        // No username, password or token holds one, and PostgreSQL refuses it as a query parameter.
+        if (form.Any(f => f.Key.Contains('\0', StringComparison.Ordinal) || f.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)))
+        {
+            throw OAuthError(400, "invalid_request", "The form contains a NUL character (%00).");
+        }
+        return form;
     }
 
     private static ApiProblem OAuthError(int status, string error, string description)

@@ -32,6 +32,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         DbUpdateConcurrencyException => ApiProblem.Conflict("The resource was changed or deleted by another request while this one ran. Fetch it again and retry."),
         _ when StoreSetup.IsUniqueViolation(exception) => ApiProblem.Unprocessable("A resource with that name already exists here."),
         _ when StoreSetup.IsForeignKeyViolation(exception) => ApiProblem.Unprocessable("A resource this request refers to was deleted meanwhile."),
+        _ when StoreSetup.IsUnstorableValue(exception) => ApiProblem.Unprocessable("A value in this request cannot be stored (a NUL character, or text too long to index). Nothing was changed."),
         _ when StoreSetup.IsUnavailable(exception) => ApiProblem.Unavailable("The platform database is unavailable right now. Retry in a few seconds; nothing was changed."),
         IOException io when io.HResult == DiskFullErrno || io.Message.Contains("No space left on device", StringComparison.Ordinal) =>
             new ApiProblem(507, "insufficient-storage", "Insufficient storage", "The platform's disk is full, so this could not be stored. Nothing was kept; retry when the operator has freed space."),

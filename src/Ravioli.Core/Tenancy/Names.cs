@@ -67,9 +67,9 @@ public static partial class Names
     /// <summary>Usernames are compared case-insensitively, as UAA does.</summary>
     public static string UsernameKey(string username) => username.ToLowerInvariant();
 
-    [GeneratedRegex("^[A-Za-z0-9._@+-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._@+-]+\z")]
     private static partial Regex UsernamePattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]
     private static partial Regex EnvNamePattern();
 }

@@ -16,7 +16,11 @@ public static class BuildpackPackage
     /// <c>bin/detect</c> (as GitHub's downloads are) is unwrapped. The <c>bin/</c> scripts are made executable.
     /// </summary>
     /// <exception cref="ArchiveRejectedException">The zip is unsafe, not a zip, or is not a buildpack.</exception>
-    public static async Task<string> InstallAsync(string zipFile, string targetDirectory, long maxExtractedBytes = DefaultMaxExtractedBytes, CancellationToken cancellationToken = default)
+    public static async Task<string> InstallAsync(string zipFile, string targetDirectory, long maxExtractedBytes = DefaultMaxExtractedBytes, CancellationToken cancellationToken = default) =>
+        await InstallAsync(zipFile, targetDirectory, maxExtractedBytes, int.MaxValue, cancellationToken);
+
+    /// <summary>As above, refusing a zip of more than <paramref name="maxEntries"/> entries (each would be a file on disk).</summary>
+    public static async Task<string> InstallAsync(string zipFile, string targetDirectory, long maxExtractedBytes, int maxEntries, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(zipFile);
         ArgumentException.ThrowIfNullOrWhiteSpace(targetDirectory);
@@ -29,7 +33,7 @@ public static class BuildpackPackage
         try
         {
             var extractor = new SafeExtractor(unpacking, name, maxExtractedBytes);
-            await ZipExtraction.ExtractAsync(zipFile, name, extractor, cancellationToken);
+            await ZipExtraction.ExtractAsync(zipFile, name, extractor, maxEntries, cancellationToken);
             extractor.Complete();
 
             var root = FindBuildpackRoot(unpacking)

@@ -81,6 +81,6 @@ public sealed partial class BuildpackRegistry
     internal IBuildpack? Find(string name) =>
         _buildpacks.FirstOrDefault(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\z")]
     private static partial Regex ValidName();
 }

@@ -11,7 +11,11 @@ internal static class ZipExtraction
     private const int FileTypeMask = 0xF000;
     private const int MaxSymlinkTargetLength = 4096;
 
-    public static async Task ExtractAsync(string zipFile, string name, SafeExtractor extractor, CancellationToken cancellationToken)
+    public static async Task ExtractAsync(string zipFile, string name, SafeExtractor extractor, CancellationToken cancellationToken) =>
+        await ExtractAsync(zipFile, name, extractor, int.MaxValue, cancellationToken);
+
+    /// <summary>As above, refusing an archive of more than <paramref name="maxEntries"/> entries before writing any.</summary>
+    public static async Task ExtractAsync(string zipFile, string name, SafeExtractor extractor, int maxEntries, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(zipFile, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
         ZipArchive zip;
@@ -25,6 +29,10 @@ internal static class ZipExtraction
         }
         await using (zip)
         {
+            if (zip.Entries.Count > maxEntries)
+            {
+                throw new ArchiveRejectedException($"{name} was rejected: it has {zip.Entries.Count} entries; at most {maxEntries} are allowed.");
+            }
             foreach (var entry in zip.Entries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -40,8 +48,15 @@ internal static class ZipExtraction
                 }
                 else
                 {
-                    await using var stream = await entry.OpenAsync(cancellationToken);
-                    await extractor.WriteFileAsync(relative, stream, unixMode == 0 ? null : (UnixFileMode)(unixMode & 0x1FF), cancellationToken);
+                    try
+                    {
+                        await using var stream = await entry.OpenAsync(cancellationToken);
+                        await extractor.WriteFileAsync(relative, stream, unixMode == 0 ? null : (UnixFileMode)(unixMode & 0x1FF), cancellationToken);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw Unreadable(name, entry, e);
+                    }
                 }
             }
         }
@@ -55,8 +70,19 @@ internal static class ZipExtraction
         {
             throw new ArchiveRejectedException($"{name} was rejected: symlink '{entry.FullName}' has a target longer than {MaxSymlinkTargetLength} bytes.");
         }
-        await using var stream = await entry.OpenAsync(cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await using var stream = await entry.OpenAsync(cancellationToken);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            return await reader.ReadToEndAsync(cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Unreadable(name, entry, e);
+        }
     }
+
+    // A corrupt or exotically compressed entry (an unknown method, a broken deflate stream) is the archive's fault, not the platform's.
+    private static ArchiveRejectedException Unreadable(string name, ZipArchiveEntry entry, InvalidDataException e) =>
+        new($"{name} was rejected: entry '{entry.FullName}' cannot be read ({e.Message}). Make the zip again with ordinary (deflate or stored) compression.", e);
 }
