@@ -608,6 +608,67 @@ public sealed class BadInputTests(BadInputTests.World world) : IClassFixture<Bad
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"errors should name '{field}': {problem}");
     }
 
+    /// <summary>Endpoints with a "name" (or "username", "host") and the rest of a body that would otherwise pass or fail later.</summary>
+    public static readonly Dictionary<string, (string Field, string Others)> Named = new()
+    {
+        ["POST /v3/organizations"] = ("name", ""),
+        ["PATCH /v3/organizations/{guid}"] = ("name", ""),
+        ["POST /v3/spaces"] = ("name", ", \"relationships\": {\"organization\": {\"data\": {\"guid\": \"{org}\"}}}"),
+        ["PATCH /v3/spaces/{guid}"] = ("name", ""),
+        ["POST /v3/users"] = ("username", ", \"password\": \"long-enough\""),
+        ["POST /v3/organization_quotas"] = ("name", ""),
+        ["PATCH /v3/organization_quotas/{guid}"] = ("name", ""),
+        ["POST /v3/apps"] = ("name", ", \"relationships\": {\"space\": {\"data\": {\"guid\": \"{space}\"}}}"),
+        ["PATCH /v3/apps/{guid}"] = ("name", ""),
+        ["POST /v3/apps/{guid}/tasks"] = ("name", ", \"command\": \"true\""),
+        ["POST /v3/domains"] = ("name", ""),
+        ["POST /v3/routes"] = ("host", ", \"relationships\": {\"space\": {\"data\": {\"guid\": \"{space}\"}}, \"domain\": {\"data\": {\"guid\": \"{domain}\"}}}"),
+        ["POST /v3/buildpacks"] = ("name", ""),
+        ["PATCH /v3/buildpacks/{guid}"] = ("name", ""),
+        ["POST /v3/service_brokers"] = ("name", ", \"url\": \"{broker}\", \"authentication\": {\"type\": \"basic\", \"credentials\": {\"username\": \"broker-user\", \"password\": \"broker-secret-password\"}}"),
+        ["PATCH /v3/service_brokers/{guid}"] = ("name", ""),
+        ["POST /v3/service_instances"] = ("name", ", \"type\": \"user-provided\", \"relationships\": {\"space\": {\"data\": {\"guid\": \"{space}\"}}}"),
+        ["PATCH /v3/service_instances/{guid}"] = ("name", ""),
+        ["POST /v3/service_credential_bindings"] = ("name", ", \"type\": \"key\", \"relationships\": {\"service_instance\": {\"data\": {\"guid\": \"{instance}\"}}}"),
+    };
+
+    /// <summary>What a name must not be: control and invisible characters (as JSON escapes), edges of whitespace, and length.</summary>
+    public static readonly string[] BadNames =
+    [
+        "a\\u0001b", "a\\u0008b", "a\\tb", "a\\nb", "a\\rb", "a\\u001bb", "a\\u007fb", "a\\u0085b", "a\\u200bb", "a\\u200eb", "a\\u202eb",
+        "a\\u2066b", "a\\ufeffb", "\\u00a0lead", "trail ", "", "   ", "256 characters", "100 000 characters",
+    ];
+
+    public static TheoryData<string, string> NamedCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var endpoint in Named.Keys)
+        {
+            foreach (var name in BadNames)
+            {
+                data.Add(endpoint, name);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(NamedCases))]
+    public async Task Control_characters_invisible_characters_and_lengths_in_any_name_are_a_422(string endpoint, string name)
+    {
+        var (field, others) = Named[endpoint];
+        var value = name switch
+        {
+            "256 characters" => new string('n', 256),
+            "100 000 characters" => new string('n', 100_000),
+            _ => name,
+        };
+        var body = $"{{\"{field}\": \"{value}\"{others}}}".Replace("{org}", world.Org).Replace("{space}", world.Space).Replace("{domain}", world.Domain)
+            .Replace("{instance}", world.Instance).Replace("{broker}", world.Broker.Url);
+        var problem = await AssertRefusedAndUnchangedAsync(endpoint, Json(body), 422);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{endpoint} {body[..Math.Min(200, body.Length)]}: errors should name '{field}': {problem}");
+    }
+
     [Fact]
     public async Task Duplicate_names_in_the_same_scope_are_422_never_500()
     {

@@ -96,7 +96,7 @@ public sealed class PackageUploadTests(PackageUploadTests.SmallLimits server) : 
     {
         { "zip-slip", "'../../etc/cron.d/evil'" },
         { "absolute", "'/etc/passwd'" },
-        { "backslash-slip", "'..\\\\..\\\\evil'" },
+        { "backslash-slip", "'..\\..\\evil'" },
         { "symlink-escape", "outside the app directory" },
         { "symlink-absolute", "outside the app directory" },
         { "bomb", "zip bomb" },
@@ -147,10 +147,8 @@ public sealed class PackageUploadTests(PackageUploadTests.SmallLimits server) : 
         var before = IncomingFiles();
         var (status, body) = await UploadAsync(admin, package, bytes);
         Assert.True(status == HttpStatusCode.UnprocessableEntity, $"{kind}: {(int)status} {body}");
-        // The API escapes ' < > & in JSON (\u0027); compare with the same JSON written without that HTML-safe escaping.
-        var relaxed = System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(body).RootElement,
-            new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        Assert.Contains(expected, relaxed, StringComparison.Ordinal);
+        // The detail as a client reads it: the JSON escapes quotes and backslashes (and < > & ').
+        Assert.Contains(expected, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("\"bits\"", body, StringComparison.Ordinal);
         Assert.Equal(before, IncomingFiles());
         var package1 = (await admin.GetJsonAsync($"/v3/packages/{package}")).Expect(HttpStatusCode.OK);

@@ -1,5 +1,13 @@
+using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Ravioli.Core.Apps;
+using Ravioli.Services.Osb;
+using Ravioli.Store;
+using Ravioli.Store.Entities;
 using Ravioli.Testing;
 using Xunit;
 
@@ -18,7 +26,17 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
         public readonly Dictionary<string, HttpClient> Clients = [];
         public HttpClient Admin = null!;
         public string OrgA = "", SpaceA1 = "", SpaceA2 = "", AppA = "", OrgB = "", SpaceB1 = "", AppB = "", QuotaA = "", QuotaB = "";
+
+        /// <summary>One of each app-lifecycle and service resource in space a1 (index 0) and in b1 (index 1).</summary>
+        public readonly string[] Route = new string[2], Droplet = new string[2], Package = new string[2], Build = new string[2], Task = new string[2],
+            AppEvent = new string[2], Ups = new string[2], Managed = new string[2], AppBinding = new string[2], Key = new string[2], SpaceBroker = new string[2];
+
+        public string Domain = "", GlobalBroker = "", PublicPlan = "", AdminPlan = "";
+        public TestBroker Broker { get; } = new();
         private int _counter;
+
+        protected override void Configure(WebApplicationBuilder builder) =>
+            builder.Services.AddSingleton(new OsbClientOptions { RequestTimeout = TimeSpan.FromSeconds(5) });
 
         public string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}";
 
@@ -39,6 +57,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             (await Admin.PostJsonAsync($"/v3/organization_quotas/{QuotaA}/relationships/organizations", new { data = new[] { new { guid = OrgA } } })).Expect(HttpStatusCode.OK);
             (await Admin.PostJsonAsync($"/v3/organization_quotas/{QuotaB}/relationships/organizations", new { data = new[] { new { guid = OrgB } } })).Expect(HttpStatusCode.OK);
 
+            await ServicesAndLifecycleAsync();
+
             foreach (var role in Roles.Skip(1))
             {
                 var user = await Create("/v3/users", new { username = role, password = "password-" + role });
@@ -58,6 +78,68 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
 
         public static object Ref(string guid) => new { data = new { guid } };
 
+        private async Task ServicesAndLifecycleAsync()
+        {
+            await Broker.InitializeAsync();
+            Domain = (await Admin.GetJsonAsync("/v3/domains?names=apps.localhost")).Expect(HttpStatusCode.OK).GetProperty("resources")[0].Guid();
+            GlobalBroker = await Create("/v3/service_brokers", ServicesFixture.BrokerBody("matrix-broker", Broker.Url));
+            var plans = (await Admin.GetJsonAsync($"/v3/service_plans?service_broker_guids={GlobalBroker}")).Expect(HttpStatusCode.OK).GetProperty("resources").EnumerateArray().ToList();
+            PublicPlan = plans.Single(p => p.GetProperty("name").GetString() == "small").Guid();
+            AdminPlan = plans.Single(p => p.GetProperty("name").GetString() == "large").Guid();
+            (await Admin.PatchJsonAsync($"/v3/service_plans/{PublicPlan}/visibility", new { type = "public" })).Expect(HttpStatusCode.OK);
+            foreach (var (i, space, app) in new[] { (0, SpaceA1, AppA), (1, SpaceB1, AppB) })
+            {
+                Route[i] = await Create("/v3/routes", new { host = Unique("matrix"), relationships = new { space = Ref(space), domain = Ref(Domain) } });
+                (await Admin.PostJsonAsync($"/v3/routes/{Route[i]}/destinations", new { destinations = new[] { new { app = new { guid = app } } } })).Expect(HttpStatusCode.OK);
+                Droplet[i] = await PlantDropletAsync(app);
+                Package[i] = await Create("/v3/packages", new { type = "bits", relationships = new { app = Ref(app) } });
+                Build[i] = await PlantBuildAsync(app, Package[i]);
+                Task[i] = await Create($"/v3/apps/{app}/tasks", new { command = "true" });
+                AppEvent[i] = (await Admin.GetJsonAsync($"/v3/audit_events?target_guids={app}&types=audit.app.create")).Expect(HttpStatusCode.OK).GetProperty("resources")[0].Guid();
+                Ups[i] = await Create("/v3/service_instances", new { type = "user-provided", name = "ups", relationships = new { space = Ref(space) }, credentials = new { password = $"ups-secret-{i}" } });
+                AppBinding[i] = await Create("/v3/service_credential_bindings", new { type = "app", relationships = new { service_instance = Ref(Ups[i]), app = Ref(app) } });
+                Key[i] = await Create("/v3/service_credential_bindings", new { type = "key", name = "key", relationships = new { service_instance = Ref(Ups[i]) } });
+                Managed[i] = await CreateManagedAsync(space, "managed");
+                SpaceBroker[i] = await Create("/v3/service_brokers", ServicesFixture.BrokerBody(Unique("space-broker"), Broker.Url, space: space));
+            }
+        }
+
+        /// <summary>A managed instance of the public plan, waited for until the broker has made it.</summary>
+        public async Task<string> CreateManagedAsync(string space, string name)
+        {
+            var guid = (await Admin.PostJsonAsync("/v3/service_instances", new { type = "managed", name, relationships = new { space = Ref(space), service_plan = Ref(PublicPlan) } }))
+                .Expect(HttpStatusCode.Accepted).Guid();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await Admin.GetJsonAsync($"/v3/service_instances/{guid}")).Expect(HttpStatusCode.OK).GetProperty("last_operation").GetProperty("state").GetString() == "in progress")
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"instance {name} stayed in progress");
+                await System.Threading.Tasks.Task.Delay(100);
+            }
+            return guid;
+        }
+
+        private async Task<string> PlantDropletAsync(string app)
+        {
+            using var scope = Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
+            var droplet = new DropletEntity { AppGuid = app, State = DropletStates.Staged, BlobKey = new string('0', 64), Buildpack = "binary_buildpack", ProcessTypes = "{\"web\":\"./run\"}" };
+            db.Droplets.Add(droplet);
+            await Ravioli.Api.Apis.DropletsApi.MakeCurrentAsync(db, db.Apps.Single(a => a.Guid == app), droplet, default);
+            await db.SaveChangesAsync();
+            return droplet.Guid;
+        }
+
+        /// <summary>A finished (failed) build as staging leaves one; staging itself is not what this matrix is about.</summary>
+        private async Task<string> PlantBuildAsync(string app, string package)
+        {
+            using var scope = Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
+            var build = new BuildEntity { AppGuid = app, PackageGuid = package, State = BuildStates.Failed, Error = "NoBuildpackDetected", CreatedByGuid = "admin", CreatedByName = "admin" };
+            db.Builds.Add(build);
+            await db.SaveChangesAsync();
+            return build.Guid;
+        }
+
         public async Task<string> Create(string path, object body) => (await Admin.PostJsonAsync(path, body)).Expect(HttpStatusCode.Created).Guid();
 
         public async Task<string> Grant(string type, string user, string? org = null, string? space = null) =>
@@ -72,6 +154,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
                 client.Dispose();
             }
             await base.DisposeAsync();
+            await Broker.DisposeAsync();
         }
     }
 
@@ -90,6 +173,43 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
     private static string Space(World w, bool f) => f ? w.SpaceB1 : w.SpaceA1;
 
     private static string App(World w, bool f) => f ? w.AppB : w.AppA;
+
+    private static string Of(string[] pair, bool f) => pair[f ? 1 : 0];
+
+    /// <summary>Readable by every role in the space and the org's managers and auditors (not by an org user without a space role).</summary>
+    private static readonly string[] SeeOwn = ["200", "200", "200", "404", "200", "200", "200", "404"];
+
+    /// <summary>Another tenant's: only an admin.</summary>
+    private static readonly string[] SeeForeign = ["200", "404", "404", "404", "404", "404", "404", "404"];
+
+    /// <summary>Space developers (and admins) only; those who see it but may not are told 403, the others 404.</summary>
+    private static string[] DevOwn(string ok) => [ok, "403", "403", "404", ok, "403", "403", "404"];
+
+    private static string[] DevForeign(string ok) => [ok, "404", "404", "404", "404", "404", "404", "404"];
+
+    /// <summary>Creating in a space: a space developer may; the space invisible is the body's fault (422).</summary>
+    private static string[] CreateOwn(string ok) => [ok, "403", "403", "422", ok, "403", "403", "422"];
+
+    private static string[] CreateForeign(string ok) => [ok, "422", "422", "422", "422", "422", "422", "422"];
+
+    private static async Task<string> Some(Task<(HttpStatusCode Status, JsonElement Body)> call)
+    {
+        var (status, body) = await call;
+        return status == HttpStatusCode.OK ? (body.GetProperty("pagination").GetProperty("total_results").GetInt32() > 0 ? "some" : "none") : ((int)status).ToString();
+    }
+
+    private static ByteArrayContent SmallZip()
+    {
+        using var memory = new MemoryStream();
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var writer = new StreamWriter(zip.CreateEntry("run").Open());
+            writer.Write("#!/bin/sh\necho hi\n");
+        }
+        var content = new ByteArrayContent(memory.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        return content;
+    }
 
     /// <summary>Operation, then the expected outcome per role in Roles order, for org A (own) and for org B (foreign).</summary>
     private static readonly Dictionary<string, (Operation Run, string[] Own, string[] Foreign)> Matrix = new()
@@ -213,6 +333,177 @@ public sealed class RoleMatrixTests(RoleMatrixTests.World world) : IClassFixture
             ["n=1", "n=1", "n=1", "n=0", "n=0", "n=0", "n=0", "n=0"], ["n=1", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0"]),
         ["events.space"] = ((w, c, f) => Count(c.GetJsonAsync($"/v3/audit_events?space_guids={Space(w, f)}&types=audit.space.create")),
             ["n=1", "n=1", "n=1", "n=0", "n=1", "n=1", "n=1", "n=0"], ["n=1", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0"]),
+        ["events.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/audit_events/{Of(w.AppEvent, f)}")), SeeOwn, SeeForeign),
+        ["events.by_target"] = ((w, c, f) => Some(c.GetJsonAsync($"/v3/audit_events?target_guids={App(w, f)}")),
+            ["some", "some", "some", "none", "some", "some", "some", "none"], ["some", "none", "none", "none", "none", "none", "none", "none"]),
+
+        // Processes, routes and droplets of an app.
+        ["process.list"] = ((w, c, f) => Count(c.GetJsonAsync($"/v3/processes?app_guids={App(w, f)}")),
+            ["n=1", "n=1", "n=1", "n=0", "n=1", "n=1", "n=1", "n=0"], ["n=1", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0"]),
+        ["process.get"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/processes/{App(w, f)}")), SeeOwn, SeeForeign),
+        ["process.stats"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/processes/{App(w, f)}/stats")), SeeOwn, SeeForeign),
+        ["process.update"] = ((w, c, f) => Status(c.PatchJsonAsync($"/v3/processes/{App(w, f)}", new { health_check = new { type = "port" } })), DevOwn("200"), DevForeign("200")),
+        ["process.scale_by_type"] = ((w, c, f) => Status(c.PostJsonAsync($"/v3/apps/{App(w, f)}/processes/web/actions/scale", new { instances = 1 })), DevOwn("200"), DevForeign("200")),
+        ["app.routes"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/routes")), SeeOwn, SeeForeign),
+        ["route.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/routes/{Of(w.Route, f)}")), SeeOwn, SeeForeign),
+        ["route.destinations"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/routes/{Of(w.Route, f)}/destinations")), SeeOwn, SeeForeign),
+        ["route.map"] = ((w, c, f) => Status(c.PostJsonAsync($"/v3/routes/{Of(w.Route, f)}/destinations", new { destinations = new[] { new { app = new { guid = App(w, f) } } } })),
+            DevOwn("200"), DevForeign("200")),
+        ["route.unmap"] = (async (w, c, f) =>
+            {
+                var route = await w.Create("/v3/routes", new { host = w.Unique("unmap"), relationships = new { space = World.Ref(Space(w, f)), domain = World.Ref(w.Domain) } });
+                var mapped = (await w.Admin.PostJsonAsync($"/v3/routes/{route}/destinations", new { destinations = new[] { new { app = new { guid = App(w, f) } } } })).Expect(HttpStatusCode.OK);
+                return await Status(c.DeleteJsonAsync($"/v3/routes/{route}/destinations/{mapped.GetProperty("destinations")[0].Guid()}"));
+            },
+            DevOwn("204"), DevForeign("204")),
+        ["route.delete"] = (async (w, c, f) =>
+            {
+                var route = await w.Create("/v3/routes", new { host = w.Unique("doomed"), relationships = new { space = World.Ref(Space(w, f)), domain = World.Ref(w.Domain) } });
+                return await Status(c.DeleteJsonAsync($"/v3/routes/{route}"));
+            },
+            DevOwn("204"), DevForeign("204")),
+        ["droplet.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/droplets/{Of(w.Droplet, f)}")), SeeOwn, SeeForeign),
+        ["droplet.list"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/droplets")), SeeOwn, SeeForeign),
+        ["droplet.current"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/droplets/current")), SeeOwn, SeeForeign),
+        ["droplet.set_current"] = ((w, c, f) => Status(c.PatchJsonAsync($"/v3/apps/{App(w, f)}/relationships/current_droplet", new { data = new { guid = Of(w.Droplet, f) } })),
+            DevOwn("200"), DevForeign("200")),
+
+        // Packages, builds, tasks and logs.
+        ["package.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/packages/{Of(w.Package, f)}")), SeeOwn, SeeForeign),
+        ["package.list"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/packages")), SeeOwn, SeeForeign),
+        ["package.create"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/packages", new { type = "bits", relationships = new { app = World.Ref(App(w, f)) } })),
+            CreateOwn("201"), CreateForeign("201")),
+        ["package.upload"] = (async (w, c, f) =>
+            {
+                var package = await w.Create("/v3/packages", new { type = "bits", relationships = new { app = World.Ref(App(w, f)) } });
+                using var response = await c.PostAsync($"/v3/packages/{package}/upload", SmallZip());
+                return ((int)response.StatusCode).ToString();
+            },
+            DevOwn("200"), DevForeign("200")),
+        ["build.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/builds/{Of(w.Build, f)}")), SeeOwn, SeeForeign),
+        ["build.list"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/builds")), SeeOwn, SeeForeign),
+        ["build.log"] = (async (w, c, f) =>
+            {
+                using var response = await c.GetAsync($"/v3/builds/{Of(w.Build, f)}/log");
+                return ((int)response.StatusCode).ToString();
+            },
+            SeeOwn, SeeForeign),
+        // The package awaits its bits, so those allowed get as far as that 422; the others are stopped before.
+        ["build.create"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/builds", new { package = new { guid = Of(w.Package, f) } })), CreateOwn("422"), CreateForeign("422")),
+        ["task.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/tasks/{Of(w.Task, f)}")), SeeOwn, SeeForeign),
+        ["task.list"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/tasks")), SeeOwn, SeeForeign),
+        ["task.create"] = ((w, c, f) => Status(c.PostJsonAsync($"/v3/apps/{App(w, f)}/tasks", new { command = "true" })), DevOwn("201"), DevForeign("201")),
+        ["task.cancel"] = (async (w, c, f) =>
+            {
+                var task = await w.Create($"/v3/apps/{App(w, f)}/tasks", new { command = "sleep 1" });
+                return await Status(c.PostJsonAsync($"/v3/tasks/{task}/actions/cancel", new { }));
+            },
+            DevOwn("200"), DevForeign("200")),
+        ["app.logs"] = (async (w, c, f) =>
+            {
+                using var response = await c.GetAsync($"/v3/apps/{App(w, f)}/logs?recent=true");
+                return ((int)response.StatusCode).ToString();
+            },
+            SeeOwn, SeeForeign),
+        ["app.env"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/apps/{App(w, f)}/env")), DevOwn("200"), DevForeign("200")),
+        ["app.start"] = (async (w, c, f) =>
+            {
+                var status = await Status(c.PostJsonAsync($"/v3/apps/{App(w, f)}/actions/start", new { }));
+                // Stopped again at once: a started app's stats would ask a node this test has not got.
+                (await w.Admin.PostJsonAsync($"/v3/apps/{App(w, f)}/actions/stop", new { })).Expect(HttpStatusCode.OK);
+                return status;
+            },
+            DevOwn("200"), DevForeign("200")),
+
+        // Service instances, app bindings and keys: everyone in the space sees them; credentials are for developers.
+        ["instance.list"] = ((w, c, f) => Some(c.GetJsonAsync($"/v3/service_instances?space_guids={Space(w, f)}")),
+            ["some", "some", "some", "none", "some", "some", "some", "none"], ["some", "none", "none", "none", "none", "none", "none", "none"]),
+        ["instance.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_instances/{Of(w.Ups, f)}")), SeeOwn, SeeForeign),
+        ["instance.read_managed"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_instances/{Of(w.Managed, f)}")), SeeOwn, SeeForeign),
+        ["instance.credentials"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_instances/{Of(w.Ups, f)}/credentials")), DevOwn("200"), DevForeign("200")),
+        ["instance.parameters"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_instances/{Of(w.Managed, f)}/parameters")), DevOwn("200"), DevForeign("200")),
+        ["instance.create"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/service_instances", new { type = "user-provided", name = w.Unique("ups"), relationships = new { space = World.Ref(Space(w, f)) } })),
+            CreateOwn("201"), CreateForeign("201")),
+        ["instance.create_managed"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/service_instances", new { type = "managed", name = w.Unique("db"), relationships = new { space = World.Ref(Space(w, f)), service_plan = World.Ref(w.PublicPlan) } })),
+            CreateOwn("202"), CreateForeign("202")),
+        ["instance.update"] = ((w, c, f) => Status(c.PatchJsonAsync($"/v3/service_instances/{Of(w.Ups, f)}", new { tags = new[] { "t" } })), DevOwn("200"), DevForeign("200")),
+        ["instance.delete"] = (async (w, c, f) =>
+            {
+                var instance = await w.Create("/v3/service_instances", new { type = "user-provided", name = w.Unique("doomed"), relationships = new { space = World.Ref(Space(w, f)) } });
+                return await Status(c.DeleteJsonAsync($"/v3/service_instances/{instance}"));
+            },
+            DevOwn("204"), DevForeign("204")),
+        ["binding.list"] = ((w, c, f) => Some(c.GetJsonAsync($"/v3/service_credential_bindings?service_instance_guids={Of(w.Ups, f)}")),
+            ["some", "some", "some", "none", "some", "some", "some", "none"], ["some", "none", "none", "none", "none", "none", "none", "none"]),
+        ["binding.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_credential_bindings/{Of(w.AppBinding, f)}")), SeeOwn, SeeForeign),
+        ["binding.details"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_credential_bindings/{Of(w.AppBinding, f)}/details")), DevOwn("200"), DevForeign("200")),
+        ["binding.create"] = (async (w, c, f) =>
+            {
+                var app = await w.Create("/v3/apps", new { name = w.Unique("bindme"), relationships = new { space = World.Ref(Space(w, f)) } });
+                return await Status(c.PostJsonAsync("/v3/service_credential_bindings", new { type = "app", relationships = new { service_instance = World.Ref(Of(w.Ups, f)), app = World.Ref(app) } }));
+            },
+            CreateOwn("201"), CreateForeign("201")),
+        ["binding.delete"] = (async (w, c, f) =>
+            {
+                var app = await w.Create("/v3/apps", new { name = w.Unique("unbindme"), relationships = new { space = World.Ref(Space(w, f)) } });
+                var binding = await w.Create("/v3/service_credential_bindings", new { type = "app", relationships = new { service_instance = World.Ref(Of(w.Ups, f)), app = World.Ref(app) } });
+                return await Status(c.DeleteJsonAsync($"/v3/service_credential_bindings/{binding}"));
+            },
+            DevOwn("204"), DevForeign("204")),
+        ["key.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_credential_bindings/{Of(w.Key, f)}")), SeeOwn, SeeForeign),
+        ["key.details"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_credential_bindings/{Of(w.Key, f)}/details")), DevOwn("200"), DevForeign("200")),
+        ["key.create"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/service_credential_bindings", new { type = "key", name = w.Unique("key"), relationships = new { service_instance = World.Ref(Of(w.Ups, f)) } })),
+            CreateOwn("201"), CreateForeign("201")),
+        ["key.delete"] = (async (w, c, f) =>
+            {
+                var key = await w.Create("/v3/service_credential_bindings", new { type = "key", name = w.Unique("doomed"), relationships = new { service_instance = World.Ref(Of(w.Ups, f)) } });
+                return await Status(c.DeleteJsonAsync($"/v3/service_credential_bindings/{key}"));
+            },
+            DevOwn("204"), DevForeign("204")),
+
+        // Brokers: global ones are the admin's; a space-scoped one belongs to its space's developers, invisible to everyone else.
+        ["broker.global.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_brokers/{w.GlobalBroker}")), SeeForeign, SeeForeign),
+        ["broker.global.create"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/service_brokers", ServicesFixture.BrokerBody(w.Unique("global"), w.Broker.Url))),
+            ["201", "403", "403", "403", "403", "403", "403", "403"], ["201", "403", "403", "403", "403", "403", "403", "403"]),
+        ["broker.global.update"] = ((w, c, f) => Status(c.PatchJsonAsync($"/v3/service_brokers/{w.GlobalBroker}", new { name = "matrix-broker" })), SeeForeign, SeeForeign),
+        ["broker.space.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_brokers/{Of(w.SpaceBroker, f)}")),
+            ["200", "404", "404", "404", "200", "404", "404", "404"], SeeForeign),
+        ["broker.space.list"] = ((w, c, f) => Count(c.GetJsonAsync($"/v3/service_brokers?guids={Of(w.SpaceBroker, f)}")),
+            ["n=1", "n=0", "n=0", "n=0", "n=1", "n=0", "n=0", "n=0"], ["n=1", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0", "n=0"]),
+        ["broker.space.create"] = ((w, c, f) => Status(c.PostJsonAsync("/v3/service_brokers", ServicesFixture.BrokerBody(w.Unique("scoped"), w.Broker.Url, space: Space(w, f)))),
+            CreateOwn("201"), CreateForeign("201")),
+        ["broker.space.update"] = (async (w, c, f) =>
+            {
+                var name = (await w.Admin.GetJsonAsync($"/v3/service_brokers/{Of(w.SpaceBroker, f)}")).Expect(HttpStatusCode.OK).GetProperty("name").GetString();
+                return await Status(c.PatchJsonAsync($"/v3/service_brokers/{Of(w.SpaceBroker, f)}", new { name }));
+            },
+            ["200", "404", "404", "404", "200", "404", "404", "404"], SeeForeign),
+        ["broker.space.delete"] = (async (w, c, f) =>
+            {
+                var broker = await w.Create("/v3/service_brokers", ServicesFixture.BrokerBody(w.Unique("doomed"), w.Broker.Url, space: Space(w, f)));
+                return await Status(c.DeleteJsonAsync($"/v3/service_brokers/{broker}"));
+            },
+            ["204", "404", "404", "404", "204", "404", "404", "404"], ["204", "404", "404", "404", "404", "404", "404", "404"]),
+
+        // Service access (plan visibility): admins only; a plan one cannot see is 404, one one can see 403.
+        ["plan.visibility.read"] = ((w, c, f) => Status(c.GetJsonAsync($"/v3/service_plans/{w.PublicPlan}/visibility")),
+            ["200", "403", "403", "403", "403", "403", "403", "403"], ["200", "403", "403", "403", "403", "403", "403", "403"]),
+        ["plan.visibility.replace"] = ((w, c, f) => Status(c.PatchJsonAsync($"/v3/service_plans/{w.PublicPlan}/visibility", new { type = "public" })),
+            ["200", "403", "403", "403", "403", "403", "403", "403"], ["200", "403", "403", "403", "403", "403", "403", "403"]),
+        ["plan.visibility.add"] = (async (w, c, f) =>
+            {
+                (await w.Admin.PatchJsonAsync($"/v3/service_plans/{w.AdminPlan}/visibility", new { type = "admin" })).Expect(HttpStatusCode.OK);
+                return await Status(c.PostJsonAsync($"/v3/service_plans/{w.AdminPlan}/visibility", new { type = "organization", organizations = new[] { new { guid = Org(w, f) } } }));
+            },
+            ["200", "404", "404", "404", "404", "404", "404", "404"], ["200", "404", "404", "404", "404", "404", "404", "404"]),
+        ["plan.visibility.remove"] = (async (w, c, f) =>
+            {
+                (await w.Admin.PatchJsonAsync($"/v3/service_plans/{w.AdminPlan}/visibility", new { type = "organization", organizations = new[] { new { guid = Org(w, f) } } })).Expect(HttpStatusCode.OK);
+                var status = await Status(c.DeleteJsonAsync($"/v3/service_plans/{w.AdminPlan}/visibility/{Org(w, f)}"));
+                (await w.Admin.PatchJsonAsync($"/v3/service_plans/{w.AdminPlan}/visibility", new { type = "admin" })).Expect(HttpStatusCode.OK);
+                return status;
+            },
+            ["204", "403", "403", "403", "403", "403", "403", "404"], ["204", "404", "404", "404", "404", "404", "404", "404"]),
     };
 
     public static TheoryData<string, string, string> Cases()

@@ -149,13 +149,21 @@ public static class PackagesApi
                 && HeaderUtilities.RemoveQuotes(media.Boundary).Value is { Length: > 0 and <= 200 } boundary)
             {
                 var reader = new MultipartReader(boundary, request.Body);
-                while (await reader.ReadNextSectionAsync(ct) is { } section)
+                try
                 {
-                    if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                        && HeaderUtilities.RemoveQuotes(disposition.Name).Value == "bits")
+                    while (await reader.ReadNextSectionAsync(ct) is { } section)
                     {
-                        return await blobs.ReceiveAsync(section.Body, limits.MaxUploadBytes, ct);
+                        if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                            && HeaderUtilities.RemoveQuotes(disposition.Name).Value == "bits")
+                        {
+                            return await blobs.ReceiveAsync(section.Body, limits.MaxUploadBytes, ct);
+                        }
                     }
+                }
+                catch (IOException e) when (e is not BadHttpRequestException && !ProblemExceptionHandler.IsDiskFull(e))
+                {
+                    // The multipart reader's words for a body that ends before its closing boundary, or a malformed part.
+                    throw ApiProblem.BadRequest($"The multipart body could not be read: {e.Message}");
                 }
                 throw ApiProblem.Invalid("bits", "the multipart body has no 'bits' field with the zip");
             }

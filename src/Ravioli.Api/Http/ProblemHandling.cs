@@ -24,6 +24,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     // ENOSPC: .NET reports the raw errno as the HResult of the IOException.
     private const int DiskFullErrno = 28;
 
+    internal static bool IsDiskFull(IOException e) => e.HResult == DiskFullErrno || e.Message.Contains("No space left on device", StringComparison.Ordinal);
+
     internal static ApiProblem Classify(Exception exception) => exception switch
     {
         ApiProblem p => p,
@@ -34,7 +36,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         _ when StoreSetup.IsForeignKeyViolation(exception) => ApiProblem.Unprocessable("A resource this request refers to was deleted meanwhile."),
         _ when StoreSetup.IsUnstorableValue(exception) => ApiProblem.Unprocessable("A value in this request cannot be stored (a NUL character, or text too long to index). Nothing was changed."),
         _ when StoreSetup.IsUnavailable(exception) => ApiProblem.Unavailable("The platform database is unavailable right now. Retry in a few seconds; nothing was changed."),
-        IOException io when io.HResult == DiskFullErrno || io.Message.Contains("No space left on device", StringComparison.Ordinal) =>
+        IOException io when IsDiskFull(io) =>
             new ApiProblem(507, "insufficient-storage", "Insufficient storage", "The platform's disk is full, so this could not be stored. Nothing was kept; retry when the operator has freed space."),
         OperationCanceledException => new ApiProblem(499, "cancelled", "Request cancelled", "The request was cancelled."),
         _ => new ApiProblem(500, "internal", "Internal error", "The platform hit an unexpected error. The request may be retried; the operator can find details in the server log."),

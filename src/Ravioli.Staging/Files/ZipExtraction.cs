@@ -18,15 +18,7 @@ internal static class ZipExtraction
     public static async Task ExtractAsync(string zipFile, string name, SafeExtractor extractor, int maxEntries, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(zipFile, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
-        ZipArchive zip;
-        try
-        {
-            zip = await ZipArchive.CreateAsync(file, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: null, cancellationToken);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ArchiveRejectedException($"{name} is not a valid zip file: {e.Message}", e);
-        }
+        var zip = await OpenAsync(file, e => $"{name} is not a valid zip file: {e.Message}", cancellationToken);
         await using (zip)
         {
             if (zip.Entries.Count > maxEntries)
@@ -59,6 +51,46 @@ internal static class ZipExtraction
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Opens a zip and reads its central directory, which <see cref="ZipArchive"/> does lazily: a damaged directory
+    /// (entry counts that disagree, offsets past the end) surfaces here as an <see cref="ArchiveRejectedException"/>
+    /// with <paramref name="message"/>, not later as an <see cref="InvalidDataException"/> from <c>Entries</c>.
+    /// </summary>
+    public static async Task<ZipArchive> OpenAsync(Stream file, Func<InvalidDataException, string> message, CancellationToken cancellationToken)
+    {
+        ZipArchive? zip = null;
+        try
+        {
+            zip = await ZipArchive.CreateAsync(file, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: null, cancellationToken);
+            _ = zip.Entries.Count;
+            return zip;
+        }
+        catch (InvalidDataException e)
+        {
+            if (zip is not null)
+            {
+                await zip.DisposeAsync();
+            }
+            throw new ArchiveRejectedException(message(e), e);
+        }
+    }
+
+    /// <summary>
+    /// Checks that an entry can be read at all (its local header is where the directory says, its compression method
+    /// is one .NET knows, it is not encrypted) without decompressing it.
+    /// </summary>
+    public static async Task CheckReadableAsync(ZipArchiveEntry entry, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await entry.OpenAsync(cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Unreadable(name, entry, e);
         }
     }
 

@@ -23,8 +23,9 @@ public sealed record PackageSummary(int Entries, long ExpandedBytes);
 
 /// <summary>
 /// The app bits a developer uploads (`rav push`): a zip, checked before it is kept and extracted safely
-/// before staging. Checking reads only the zip's directory (sizes, names, link targets); extraction
-/// counts real bytes again, since a crafted zip can declare sizes it does not have.
+/// before staging. Checking reads the zip's directory (sizes, names, link targets) and each entry's header
+/// (so an unknown compression method is refused at once), but decompresses nothing; extraction counts real
+/// bytes again, since a crafted zip can declare sizes it does not have, and refuses a broken stream then.
 /// </summary>
 public static class AppPackage
 {
@@ -33,15 +34,7 @@ public static class AppPackage
     {
         var compressed = new FileInfo(zipFile).Length;
         await using var file = new FileStream(zipFile, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
-        ZipArchive zip;
-        try
-        {
-            zip = await ZipArchive.CreateAsync(file, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: null, cancellationToken);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ArchiveRejectedException($"The upload is not a valid zip archive ({e.Message}). Upload the app directory as a .zip.", e);
-        }
+        var zip = await ZipExtraction.OpenAsync(file, e => $"The upload is not a valid zip archive ({e.Message}). Upload the app directory as a .zip.", cancellationToken);
         await using (zip)
         {
             if (zip.Entries.Count > limits.MaxEntries)
@@ -61,6 +54,8 @@ public static class AppPackage
                 {
                     throw new ArchiveRejectedException($"The upload expands to more than {limits.MaxExpandedBytes} bytes (at entry '{entry.FullName}'); that is over the limit.");
                 }
+                // Opening decompresses nothing, but finds what staging could not read: an unknown method, a missing header.
+                await ZipExtraction.CheckReadableAsync(entry, "The upload", cancellationToken);
                 if (ZipExtraction.IsSymlink(entry))
                 {
                     var target = await ZipExtraction.ReadSymlinkTargetAsync(entry, "The upload", cancellationToken);
