@@ -121,6 +121,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
             Resource(e);
             Columns(e);
             e.HasIndex(x => new { x.SpaceGuid, x.Name }).IsUnique();
+            e.HasIndex(x => new { x.CreatedAt, x.Guid }).HasDatabaseName("ix_apps_created_at_guid");
             e.HasOne(x => x.Space).WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<AuditEventEntity>(e =>
