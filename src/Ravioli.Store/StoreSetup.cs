@@ -59,7 +59,12 @@ public static class StoreSetup
     {
         if (IsPostgres(connection))
         {
-            options.UseNpgsql(NormalizePostgres(connection));
+            // One quick retry of a transient failure: after PostgreSQL restarts, the first request that draws a pooled
+            // connection finds it dead (Npgsql only learns when it uses one, then drops the rest); without the retry
+            // that request answers 503 although the database is back. One retry, not more, so an outage still answers
+            // 503 at once. A dead connection fails before anything was sent, so retrying SaveChanges is safe there;
+            // the control plane opens no transactions of its own, which this strategy would refuse.
+            options.UseNpgsql(NormalizePostgres(connection), o => o.EnableRetryOnFailure(1, TimeSpan.FromMilliseconds(200), null));
         }
         else
         {

@@ -165,6 +165,17 @@ public sealed class PostgresOutageTests(PostgresOutageTests.OwnCluster server) :
                 statuses.Count(s => s == HttpStatusCode.Created), statuses.Count(s => s == HttpStatusCode.Created) + writers.Count);
         }
 
+        // A restart while the control plane sat idle: its pooled connections died without it noticing.
+        (await admin.GetJsonAsync("/v3/organizations")).Expect(HttpStatusCode.OK);
+        await server.StopClusterAsync();
+        await server.StartClusterAsync();
+        var afterIdleRestart = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            afterIdleRestart.Add((await admin.GetJsonAsync("/v3/organizations")).Status);
+        }
+        Assert.All(afterIdleRestart, s => Assert.Equal(HttpStatusCode.OK, s));
+
         var staged = await World.FinishedBuildAsync(admin, build);
         Assert.True(staged.GetProperty("state").GetString() == "STAGED", staged.ToString());
         var (_, again) = await World.NewPackageAsync(admin, "pg-after");
