@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Ravioli.Store;
 
 namespace Ravioli.Api;
 
@@ -13,6 +14,10 @@ public sealed class RavioliApiOptions
 
     /// <summary>Database connection: empty = SQLite in the data directory; a postgresql:// URI or Npgsql string = PostgreSQL.</summary>
     public string Database { get; set; } = "";
+
+    /// <summary>SQLite only: how long a request waits for a lock another process holds before answering 503 (default 10 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan DatabaseBusyTimeout { get; set; } = StoreSetup.DefaultBusyTimeout;
 
     public string AppsDomain { get; set; } = "apps.localhost";
 

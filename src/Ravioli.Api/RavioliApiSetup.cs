@@ -27,6 +27,7 @@ public static class RavioliApiSetup
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddDbContext<RavioliDb>((sp, o) => StoreSetup.Configure(o, ConnectionString(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value)));
+        services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Runs.RunSpecs>();
@@ -69,7 +70,7 @@ public static class RavioliApiSetup
     }
 
     public static string ConnectionString(RavioliApiOptions options) =>
-        string.IsNullOrWhiteSpace(options.Database) ? StoreSetup.SqliteConnection(options.DataDirectory) : options.Database;
+        string.IsNullOrWhiteSpace(options.Database) ? StoreSetup.SqliteConnection(options.DataDirectory, options.DatabaseBusyTimeout) : options.Database;
 
     public static WebApplication MapRavioliApi(this WebApplication app)
     {

@@ -35,7 +35,21 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
 
     public DateTime UtcNow => _time.GetUtcNow().UtcDateTime;
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        Stamp();
+        // Inside an explicit transaction the caller already chose its locking; the gate is for the common case.
+        if (Database.CurrentTransaction is not null || SqliteWriteGate.For(this) is not { } gate)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+    }
+
+    private void Stamp()
     {
         var now = UtcNow;
         foreach (var entry in ChangeTracker.Entries<ResourceEntity>())
@@ -51,7 +65,6 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
                 entry.Entity.Version = Guid.NewGuid().ToString("N");
             }
         }
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -108,6 +121,7 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
             Resource(e);
             Columns(e);
             e.HasIndex(x => new { x.SpaceGuid, x.Name }).IsUnique();
+            e.HasIndex(x => new { x.CreatedAt, x.Guid }).HasDatabaseName("ix_apps_created_at_guid");
             e.HasOne(x => x.Space).WithMany().HasForeignKey(x => x.SpaceGuid).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<AuditEventEntity>(e =>

@@ -41,12 +41,17 @@ public static class StoreSetup
         return builder.ConnectionString;
     }
 
-    public static string SqliteConnection(string dataDirectory) =>
+    /// <summary>How long a SQLite command waits for another process's lock before the API answers 503.</summary>
+    public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(10);
+
+    public static string SqliteConnection(string dataDirectory, TimeSpan? busyTimeout = null) =>
         new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(dataDirectory, "ravioli.db"),
-            // Writers wait for each other instead of failing at once with "database is locked".
-            DefaultTimeout = 30,
+            // Writers in this process queue on the write gate (RavioliDb), so this only bounds the wait for a lock
+            // held by another process (a backup, sqlite3 in a shell): long enough to ride out a short one, short
+            // enough that a request answers 503 instead of hanging.
+            DefaultTimeout = Math.Max(1, (int)(busyTimeout ?? DefaultBusyTimeout).TotalSeconds),
             Pooling = true,
         }.ToString();
 
@@ -54,7 +59,12 @@ public static class StoreSetup
     {
         if (IsPostgres(connection))
         {
-            options.UseNpgsql(NormalizePostgres(connection));
+            // One quick retry of a transient failure: after PostgreSQL restarts, the first request that draws a pooled
+            // connection finds it dead (Npgsql only learns when it uses one, then drops the rest); without the retry
+            // that request answers 503 although the database is back. One retry, not more, so an outage still answers
+            // 503 at once. A dead connection fails before anything was sent, so retrying SaveChanges is safe there;
+            // the control plane opens no transactions of its own, which this strategy would refuse.
+            options.UseNpgsql(NormalizePostgres(connection), o => o.EnableRetryOnFailure(1, TimeSpan.FromMilliseconds(200), null));
         }
         else
         {
@@ -110,6 +120,22 @@ public static class StoreSetup
         _ => false,
     };
 
+    /// <summary>
+    /// The database's disk is full (SQLITE_FULL; PostgreSQL's disk_full 53100): nothing was written, since the
+    /// statement's transaction rolled back; the API answers 507.
+    /// </summary>
+    public static bool IsDiskFull(Exception e) => Inner(e) switch
+    {
+        SqliteException s => s.SqliteErrorCode == 13,
+        PostgresException p => p.SqlState == PostgresErrorCodes.DiskFull,
+        // ENOSPC: .NET reports the raw errno as the HResult of the IOException.
+        IOException io => io.HResult == 28 || io.Message.Contains("No space left on device", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    /// <summary>SQLite's file is locked by another connection past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED).</summary>
+    public static bool IsLocked(Exception e) => Inner(e) is SqliteException { SqliteErrorCode: 5 or 6 };
+
     /// <summary>The database cannot be reached or is locked: the API answers 503 and the client retries.</summary>
     public static bool IsUnavailable(Exception e) => Inner(e) switch
     {
@@ -123,7 +149,7 @@ public static class StoreSetup
     private static Exception Inner(Exception e)
     {
         var current = e;
-        while (current is not DbException && current.InnerException is not null)
+        while (current is not DbException and not IOException && current.InnerException is not null)
         {
             current = current.InnerException;
         }

@@ -83,7 +83,7 @@ public sealed class MigrationTests
         await StoreSetup.MigrateAsync(db);
         Assert.Equal(applied, await db.Database.GetAppliedMigrationsAsync());
         Assert.Equal(db.Database.GetMigrations().Count(), applied.Count);
-        Assert.Equal(5, applied.Count);
+        Assert.Equal(6, applied.Count);
     }
 
     [Fact]

@@ -36,12 +36,23 @@ public sealed partial class StagingService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using (var scope = scopes.CreateAsyncScope())
+        while (true)
         {
-            var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
-            foreach (var guid in await db.Builds.Where(b => b.State == BuildStates.Staging).OrderBy(b => b.CreatedAt).Select(b => b.Guid).ToListAsync(stoppingToken))
+            try
             {
-                Enqueue(guid);
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
+                foreach (var guid in await db.Builds.Where(b => b.State == BuildStates.Staging).OrderBy(b => b.CreatedAt).Select(b => b.Guid).ToListAsync(stoppingToken))
+                {
+                    Enqueue(guid);
+                }
+                break;
+            }
+            catch (Exception e) when (StoreSetup.IsUnavailable(e))
+            {
+                // A hosted service that throws stops the whole host; wait for the database instead.
+                LogDatabaseAway(logger, "(resuming)", e.GetBaseException().Message);
+                await Task.Delay(DatabaseRetryDelay, stoppingToken);
             }
         }
         var workers = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
@@ -57,15 +68,51 @@ public sealed partial class StagingService(
                     // Left STAGING on purpose: the next start runs it again.
                     return;
                 }
+                catch (Exception e) when (StoreSetup.IsUnavailable(e) && !StoreSetup.IsDiskFull(e))
+                {
+                    // The database went away mid-staging: the build is still STAGING there, so stage it again once it is back.
+                    LogDatabaseAway(logger, guid, e.GetBaseException().Message);
+                    RetryLater(guid, stoppingToken);
+                }
                 catch (Exception e)
                 {
-                    LogUnexpected(logger, guid, e);
-                    await FinishAsync(guid, null, $"StagingError: the platform hit an unexpected error while staging ({e.GetType().Name}). Retry the push.", CancellationToken.None);
+                    try
+                    {
+                        if (StoreSetup.IsDiskFull(e))
+                        {
+                            LogDiskFull(logger, guid, e.GetBaseException().Message);
+                            await FinishAsync(guid, null, "StagingError: the platform's disk is full, so the droplet could not be stored. Retry the push when the operator has freed space.", CancellationToken.None);
+                        }
+                        else
+                        {
+                            LogUnexpected(logger, guid, e);
+                            await FinishAsync(guid, null, $"StagingError: the platform hit an unexpected error while staging ({e.GetType().Name}). Retry the push.", CancellationToken.None);
+                        }
+                    }
+                    catch (Exception again) when (StoreSetup.IsUnavailable(again))
+                    {
+                        // Recording the failure needs the database too; a worker that dies here would stall every later push.
+                        LogDatabaseAway(logger, guid, again.GetBaseException().Message);
+                        RetryLater(guid, stoppingToken);
+                    }
                 }
             }
         }, stoppingToken)).ToList();
         await Task.WhenAll(workers);
     }
+
+    /// <summary>Re-queues a build after a pause; staging is idempotent (it starts from a clean work directory and only finishes a STAGING build).</summary>
+    private void RetryLater(string buildGuid, CancellationToken stoppingToken) =>
+        _ = Task.Delay(DatabaseRetryDelay, stoppingToken).ContinueWith(t =>
+        {
+            if (!t.IsCanceled)
+            {
+                Enqueue(buildGuid);
+            }
+        }, TaskScheduler.Default);
+
+    /// <summary>How long a build whose staging met an unavailable database waits before it is staged again.</summary>
+    public static readonly TimeSpan DatabaseRetryDelay = TimeSpan.FromSeconds(5);
 
     private async Task StageAsync(string buildGuid, CancellationToken ct)
     {
@@ -101,8 +148,15 @@ public sealed partial class StagingService(
         await using var log = logs.OpenWriter(buildGuid);
         void Log(string line)
         {
-            log.WriteLine(line);
-            logs.AppendStaging(app.Guid, line);
+            try
+            {
+                log.WriteLine(line);
+                logs.AppendStaging(app.Guid, line);
+            }
+            catch (IOException e) when (StoreSetup.IsDiskFull(e))
+            {
+                // A full disk loses log lines; the build's error still says why it failed.
+            }
         }
         try
         {
@@ -160,7 +214,8 @@ public sealed partial class StagingService(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
         var build = await db.Builds.FirstOrDefaultAsync(b => b.Guid == buildGuid, ct);
-        if (build is null)
+        // Only a STAGING build is finished, so a second attempt (after a database outage) cannot overwrite an outcome.
+        if (build is null || build.State != BuildStates.Staging)
         {
             return;
         }
@@ -194,6 +249,12 @@ public sealed partial class StagingService(
             .Aggregate(BuildpackRegistry.Default, (r, b) => r.WithBuildpack(b.Name, BuildpackDirectory(b.Guid), b.Position));
 
     public string BuildpackDirectory(string buildpackGuid) => Path.Combine(options.Value.DataDirectory, "buildpacks", buildpackGuid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Staging build {Build} met an unavailable database ({Reason}); it is staged again shortly")]
+    private static partial void LogDatabaseAway(ILogger logger, string build, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Staging build {Build} failed: the disk is full ({Reason})")]
+    private static partial void LogDiskFull(ILogger logger, string build, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Staging build {Build} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, string build, Exception exception);

@@ -17,14 +17,16 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             LogUnhandled(logger, context.Request.Method, context.Request.Path, exception);
         }
+        else if (problem.Kind is "unavailable" or "insufficient-storage" && problem != exception)
+        {
+            // An outage, not a bug: one line without the stack, so a long one does not bury the log.
+            LogDegraded(logger, context.Request.Method, context.Request.Path, problem.Status, exception.GetBaseException().Message);
+        }
         await ProblemWriter.WriteAsync(problems, context, problem);
         return true;
     }
 
-    // ENOSPC: .NET reports the raw errno as the HResult of the IOException.
-    private const int DiskFullErrno = 28;
-
-    internal static bool IsDiskFull(IOException e) => e.HResult == DiskFullErrno || e.Message.Contains("No space left on device", StringComparison.Ordinal);
+    internal static bool IsDiskFull(IOException e) => StoreSetup.IsDiskFull(e);
 
     internal static ApiProblem Classify(Exception exception) => exception switch
     {
@@ -35,12 +37,33 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         _ when StoreSetup.IsUniqueViolation(exception) => ApiProblem.Unprocessable("A resource with that name already exists here."),
         _ when StoreSetup.IsForeignKeyViolation(exception) => ApiProblem.Unprocessable("A resource this request refers to was deleted meanwhile."),
         _ when StoreSetup.IsUnstorableValue(exception) => ApiProblem.Unprocessable("A value in this request cannot be stored (a NUL character, or text too long to index). Nothing was changed."),
-        _ when StoreSetup.IsUnavailable(exception) => ApiProblem.Unavailable("The platform database is unavailable right now. Retry in a few seconds; nothing was changed."),
-        IOException io when IsDiskFull(io) =>
-            new ApiProblem(507, "insufficient-storage", "Insufficient storage", "The platform's disk is full, so this could not be stored. Nothing was kept; retry when the operator has freed space."),
+        // Before IsUnavailable, which counts SQLITE_FULL too: a full disk is the operator's to fix, not a retry's.
+        IOException when StoreSetup.IsDiskFull(exception) => DiskFull("the upload could not be stored"),
+        _ when StoreSetup.IsDiskFull(exception) => DiskFull("the database could not write"),
+        _ when StoreSetup.IsLocked(exception) => DatabaseUnavailable(
+            "The platform database is unavailable (locked by another process). Retry shortly; nothing was changed."),
+        _ when StoreSetup.IsUnavailable(exception) => DatabaseUnavailable(
+            "The platform database is unavailable (it cannot be reached). Retry shortly; nothing was changed."),
         OperationCanceledException => new ApiProblem(499, "cancelled", "Request cancelled", "The request was cancelled."),
         _ => new ApiProblem(500, "internal", "Internal error", "The platform hit an unexpected error. The request may be retried; the operator can find details in the server log."),
     };
+
+    /// <summary>Seconds a client should wait before retrying while the database is away.</summary>
+    internal const string RetryAfterSeconds = "5";
+
+    private static ApiProblem DatabaseUnavailable(string detail)
+    {
+        var problem = ApiProblem.Unavailable(detail);
+        problem.Headers["Retry-After"] = RetryAfterSeconds;
+        return problem;
+    }
+
+    private static ApiProblem DiskFull(string what) =>
+        new(507, "insufficient-storage", "Insufficient storage",
+            $"The platform's disk is full: {what}. Nothing was kept; retry when the operator has freed space.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {Reason}")]
+    private static partial void LogDegraded(ILogger logger, string method, string path, int status, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, Exception exception);
