@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -74,7 +75,10 @@ internal sealed class RequestForwarder(
         }
     }
 
-    private async Task ForwardAsync(Exchange x, RouteEntry route)
+    // Pooled state machines: ForwardAsync and RespondAsync wait on the backend every request, and each would
+    // otherwise allocate its own box on top of the request's other objects.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardAsync(Exchange x, RouteEntry route)
     {
         var context = x.Context;
         var request = context.Request;
@@ -218,7 +222,8 @@ internal sealed class RequestForwarder(
         }
     }
 
-    private async Task RespondAsync(Exchange x, HttpResponseMessage response, RequestCancellation cancellation, TunnelKind tunnel)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RespondAsync(Exchange x, HttpResponseMessage response, RequestCancellation cancellation, TunnelKind tunnel)
     {
         var context = x.Context;
         var backend = x.Backend!;
