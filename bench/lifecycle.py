@@ -232,6 +232,16 @@ def _package_json(directory):
         return json.load(f)
 
 
+def _locks_packages(path):
+    """Whether an npm lock file names a package besides the app (nodejs_buildpack skips npm ci otherwise)."""
+    try:
+        with open(path) as f:
+            lock = json.load(f)
+    except (OSError, ValueError):
+        return True
+    return any(name for name in (lock.get("packages") or {})) or bool(lock.get("dependencies"))
+
+
 def raw_commands(sample, directory, cache, port):
     """(build commands, start command, environment) that mirror what the sample's buildpack runs, without the platform."""
     env = dict(os.environ, PORT=str(port), HOME=os.environ.get("HOME", "/root"))
@@ -241,8 +251,8 @@ def raw_commands(sample, directory, cache, port):
                    npm_config_fund="false", npm_config_audit="false", NODE_ENV="production")
         package = _package_json(directory)
         has_deps = any(package.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
-        lock = any(os.path.exists(os.path.join(directory, f)) for f in ("package-lock.json", "npm-shrinkwrap.json"))
-        if has_deps or lock:  # as nodejs_buildpack decides
+        lock = next((f for f in ("npm-shrinkwrap.json", "package-lock.json") if os.path.exists(os.path.join(directory, f))), None)
+        if has_deps or (lock and _locks_packages(os.path.join(directory, lock))):  # as nodejs_buildpack decides
             build.append(["npm", "ci" if lock else "install", "--omit=dev"])
         start = ["npm", "start"] if package.get("scripts", {}).get("start") else ["node", "server.js"]
     elif sample == "python":

@@ -24,11 +24,22 @@ public sealed class RouterOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How many other backends to try when connecting fails before any request byte was sent. Only requests that
-    /// are safe to send again are retried: idempotent methods, and any request without a body. Default 2.
+    /// How many other backends to try when an attempt fails before any response byte arrived: any request when
+    /// connecting failed (nothing reached the app), and idempotent ones (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) whose
+    /// body, if any, was not yet sent also when the connection was reset or closed before the response. Default 2.
     /// </summary>
     [Range(0, 10)]
     public int MaxRetries { get; set; } = 2;
+
+    /// <summary>
+    /// How long a backend that refused a connection or dropped one before answering is avoided while the route has
+    /// others, so requests stop paying for an instance that died until the node's route table drops it. An ejected
+    /// backend is still tried when every other one of its route is ejected or already tried. Zero turns ejection off.
+    /// Default 5 s: a crashed instance is restarted and routed again in about 1 s, and an instance that stays dead
+    /// costs one failed attempt (retried elsewhere where allowed) per 5 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan EjectionTime { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The largest request body the router forwards; larger ones get a 413. Default 1 GiB.</summary>
     [Range(1L, long.MaxValue)]

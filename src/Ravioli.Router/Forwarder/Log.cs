@@ -4,8 +4,8 @@ namespace Ravioli.Router.Forwarder;
 
 internal static partial class Log
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connecting to {Address} (app {AppName} instance {Index}) failed; trying another instance")]
-    public static partial void ConnectFailedRetrying(ILogger logger, string address, string appName, int index, Exception exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {Address} (app {AppName} instance {Index}) failed ({Failure}); trying another instance")]
+    public static partial void AttemptFailedRetrying(ILogger logger, string address, string appName, int index, AttemptFailure failure, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "App {AppName} could not be reached for {Method} {Path} after {Attempts} attempt(s); last instance {Address}")]
     public static partial void Unreachable(ILogger logger, string appName, string method, string path, int attempts, string address, Exception exception);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -74,7 +75,10 @@ internal sealed class RequestForwarder(
         }
     }
 
-    private async Task ForwardAsync(Exchange x, RouteEntry route)
+    // Pooled state machines: ForwardAsync and RespondAsync wait on the backend every request, and each would
+    // otherwise allocate its own box on top of the request's other objects.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardAsync(Exchange x, RouteEntry route)
     {
         var context = x.Context;
         var request = context.Request;
@@ -102,7 +106,8 @@ internal sealed class RequestForwarder(
         }
         // Kestrel hands an upgradable request's body over as the upgraded connection, so such a request has none to forward.
         var hasBody = !upgradable && tunnel == TunnelKind.None && features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true };
-        var retryable = !hasBody || HeaderRules.IsIdempotent(request.Method);
+        // An HTTP/2 WebSocket's CONNECT becomes a GET to the app, which is as safe to send again as any upgrade.
+        var idempotent = tunnel == TunnelKind.Http2WebSocket || HeaderRules.IsIdempotent(request.Method);
         // RFC 8441: an HTTP/2 WebSocket is a CONNECT; the app behind speaks HTTP/1.1 and expects RFC 6455's GET.
         var method = tunnel == TunnelKind.Http2WebSocket ? HttpMethod.Get : HttpMethod.Parse(request.Method);
         var target = BackendRequest.Target(context);
@@ -137,6 +142,7 @@ internal sealed class RequestForwarder(
                 {
                     response = await _invoker.SendAsync(message, cancellation.Token);
                     x.RequestBytes = content?.BytesSent ?? 0;
+                    backend.Load.Recovered();
                     break;
                 }
                 catch (Exception e)
@@ -145,10 +151,14 @@ internal sealed class RequestForwarder(
                     message.Dispose();
                     backend.Load.Leave();
                     entered = null;
-                    if (retryable && attempts <= _options.MaxRetries && attempts < route.Backends.Length
-                        && content is not { Started: true } && IsConnectFailure(e, cancellation))
+                    var failure = Classify(e, cancellation);
+                    if (failure != AttemptFailure.Other && _options.EjectionTime > TimeSpan.Zero)
                     {
-                        Log.ConnectFailedRetrying(logger, backend.Address, backend.App.Name, backend.Index, e);
+                        backend.Load.Eject(_options.EjectionTime);
+                    }
+                    if (attempts <= _options.MaxRetries && attempts < route.Backends.Length && CanRetry(failure, idempotent, content))
+                    {
+                        Log.AttemptFailedRetrying(logger, backend.Address, backend.App.Name, backend.Index, failure, e);
                         tried ??= new BackendEndpoint?[_options.MaxRetries + 1];
                         tried[attempts - 1] = backend;
                         continue;
@@ -212,7 +222,8 @@ internal sealed class RequestForwarder(
         }
     }
 
-    private async Task RespondAsync(Exchange x, HttpResponseMessage response, RequestCancellation cancellation, TunnelKind tunnel)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RespondAsync(Exchange x, HttpResponseMessage response, RequestCancellation cancellation, TunnelKind tunnel)
     {
         var context = x.Context;
         var backend = x.Backend!;
@@ -260,14 +271,34 @@ internal sealed class RequestForwarder(
         }
     }
 
-    /// <summary>True when no connection to the backend came about, so nothing of the request reached it.</summary>
-    private static bool IsConnectFailure(Exception error, RequestCancellation cancellation) => error switch
+    /// <summary>
+    /// Whether another backend may get the request after <paramref name="failure"/>, like Envoy's retry_on
+    /// connect-failure,reset and nginx's proxy_next_upstream error. The client has seen nothing yet either way.
+    /// </summary>
+    private static bool CanRetry(AttemptFailure failure, bool idempotent, StreamingRequestContent? content) => failure switch
     {
-        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => true,
-        HttpRequestException { InnerException: SocketException } => true,
-        // SocketsHttpHandler's ConnectTimeout surfaces as a cancellation the router did not ask for.
-        OperationCanceledException => !cancellation.IsCancellationRequested,
+        // Nothing reached the app, so any method may go elsewhere; a body still unread by the handler can be.
+        AttemptFailure.ConnectFailed => content is not { Started: true },
+        // The app may have got the request and acted on it: only a method that means the same when repeated, and
+        // only while its body (streamed, never buffered) has not begun to go out, as it cannot be read twice.
+        AttemptFailure.DroppedBeforeResponse => idempotent && content is not { Started: true },
         _ => false,
+    };
+
+    private static AttemptFailure Classify(Exception error, RequestCancellation cancellation) => error switch
+    {
+        // The router's own timeout or the client leaving: the request is over, whichever backend it went to.
+        _ when cancellation.IsCancellationRequested => AttemptFailure.Other,
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => AttemptFailure.ConnectFailed,
+        HttpRequestException { InnerException: SocketException } => AttemptFailure.ConnectFailed,
+        // SocketsHttpHandler's ConnectTimeout surfaces as a cancellation the router did not ask for.
+        OperationCanceledException => AttemptFailure.ConnectFailed,
+        // Reset or closed (a killed instance; a keep-alive connection it closed as the request went out) before
+        // the response's headers were complete. SocketsHttpHandler has by then retried a stale pooled connection
+        // once on a new one where it could, so this is the backend failing, not the pool.
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } => AttemptFailure.DroppedBeforeResponse,
+        HttpRequestException { InnerException: IOException } => AttemptFailure.DroppedBeforeResponse,
+        _ => AttemptFailure.Other,
     };
 
     private void Complete(Exchange x)
@@ -337,4 +368,17 @@ internal sealed class RequestForwarder(
         }
         return new IPEndPoint(address, connection.RemotePort).ToString();
     }
+}
+
+/// <summary>How one attempt to reach a backend failed, as far as retrying and ejecting are concerned.</summary>
+internal enum AttemptFailure
+{
+    /// <summary>Anything else: an invalid response, the router's timeout, the client leaving.</summary>
+    Other,
+
+    /// <summary>No connection came about (refused, connect timeout): nothing of the request reached the app.</summary>
+    ConnectFailed,
+
+    /// <summary>The connection was reset or closed before the response headers were complete.</summary>
+    DroppedBeforeResponse,
 }

@@ -19,16 +19,37 @@ internal sealed class BackendEndpoint(string instanceId, int index, string addre
     public BackendLoad Load { get; } = load;
 }
 
-/// <summary>Requests in flight to one backend; shared by every table and route that lists it.</summary>
+/// <summary>
+/// The live state of one backend, shared by every table and route that lists it: requests in flight, and until when
+/// to avoid it after it failed (a passive health check, like nginx's max_fails=1/fail_timeout or Envoy's outlier
+/// ejection). A killed instance stays in the route table until the node notices; meanwhile every request picking it
+/// would pay a failed attempt and, where a retry is not allowed, fail.
+/// </summary>
 internal sealed class BackendLoad
 {
     private int _inFlight;
+    private long _ejectedUntil;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public void Enter() => Interlocked.Increment(ref _inFlight);
 
     public void Leave() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Whether the backend failed recently; <paramref name="now"/> is <see cref="Environment.TickCount64"/>.</summary>
+    public bool IsEjected(long now) => now < Volatile.Read(ref _ejectedUntil);
+
+    /// <summary>Avoids the backend for <paramref name="duration"/> from now, unless no other backend is left.</summary>
+    public void Eject(TimeSpan duration) => Volatile.Write(ref _ejectedUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+
+    /// <summary>The backend answered: whatever failed before is over (it may have been restarted at the same address).</summary>
+    public void Recovered()
+    {
+        if (Volatile.Read(ref _ejectedUntil) != 0)
+        {
+            Volatile.Write(ref _ejectedUntil, 0);
+        }
+    }
 }
 
 /// <summary>The app (process) a backend serves, with the counters its requests update.</summary>

@@ -3,7 +3,12 @@ using Ravioli.Router.Routing;
 
 namespace Ravioli.Router.LoadBalancing;
 
-/// <summary>Chooses a route's backend for one attempt, skipping those a retry already tried.</summary>
+/// <summary>
+/// Chooses a route's backend for one attempt, skipping those a retry already tried and, while any other is left,
+/// those ejected after a recent failure (<see cref="BackendLoad.IsEjected"/>). When every untried backend is ejected
+/// one of them is still tried: a route table whose instances all failed a moment ago may be healthy again, and a 502
+/// from trying is no worse than one from not trying.
+/// </summary>
 internal static class BackendPicker
 {
     /// <param name="turn">The request's turn on the route (<see cref="RouteEntry.NextTurn"/>), taken once: retries keep it.</param>
@@ -17,17 +22,18 @@ internal static class BackendPicker
         // The turn serves both policies: round robin's position, and least-requests' starting point so that ties
         // (the common case of idle backends) are broken by rotation rather than always by the first backend.
         var start = (int)((uint)turn % (uint)backends.Length);
+        var now = Environment.TickCount64;
         return policy == BalancingPolicy.RoundRobin
-            ? RoundRobin(backends, start, tried)
-            : LeastRequests(backends, start, tried);
+            ? RoundRobin(backends, start, tried, now, skipEjected: true) ?? RoundRobin(backends, start, tried, now, skipEjected: false)
+            : LeastRequests(backends, start, tried, now, skipEjected: true) ?? LeastRequests(backends, start, tried, now, skipEjected: false);
     }
 
-    private static BackendEndpoint? RoundRobin(BackendEndpoint[] backends, int start, ReadOnlySpan<BackendEndpoint?> tried)
+    private static BackendEndpoint? RoundRobin(BackendEndpoint[] backends, int start, ReadOnlySpan<BackendEndpoint?> tried, long now, bool skipEjected)
     {
         for (var i = 0; i < backends.Length; i++)
         {
             var candidate = backends[(start + i) % backends.Length];
-            if (!Contains(tried, candidate))
+            if (!Contains(tried, candidate) && !(skipEjected && candidate.Load.IsEjected(now)))
             {
                 return candidate;
             }
@@ -35,7 +41,7 @@ internal static class BackendPicker
         return null;
     }
 
-    private static BackendEndpoint? LeastRequests(BackendEndpoint[] backends, int start, ReadOnlySpan<BackendEndpoint?> tried)
+    private static BackendEndpoint? LeastRequests(BackendEndpoint[] backends, int start, ReadOnlySpan<BackendEndpoint?> tried, long now, bool skipEjected)
     {
         BackendEndpoint? best = null;
         var bestLoad = int.MaxValue;
@@ -45,7 +51,7 @@ internal static class BackendPicker
         {
             var candidate = backends[(start + i) % backends.Length];
             var load = candidate.Load.InFlight;
-            if (load < bestLoad && !Contains(tried, candidate))
+            if (load < bestLoad && !Contains(tried, candidate) && !(skipEjected && candidate.Load.IsEjected(now)))
             {
                 best = candidate;
                 bestLoad = load;

@@ -130,10 +130,11 @@ internal sealed class FakeStaging
                 ["index"] = index,
                 ["state"] = InstanceState,
                 ["host"] = "127.0.0.1",
-                ["uptime"] = 42,
+                // Just (re)started: rav waits after a restart for instances younger than the restart.
+                ["uptime"] = 0,
                 ["mem_quota"] = process.MemoryMb * 1024L * 1024L,
                 ["disk_quota"] = process.DiskMb * 1024L * 1024L,
-                ["usage"] = new JsonObject { ["time"] = "2026-11-21T20:00:42Z", ["cpu"] = 0.003, ["mem"] = 31457280, ["disk"] = 5242880 },
+                ["usage"] = new JsonObject { ["time"] = "2026-11-21T20:00:00Z", ["cpu"] = 0.003, ["mem"] = 31457280, ["disk"] = 5242880 },
                 ["details"] = InstanceState == "CRASHED" ? CrashDetails : null,
             });
         }

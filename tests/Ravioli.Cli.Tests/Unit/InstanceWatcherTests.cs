@@ -5,8 +5,34 @@ namespace Ravioli.Cli.Tests.Unit;
 
 public sealed class InstanceWatcherTests
 {
-    private static InstanceStats Instance(int index, string state, string? details = null)
-        => new("web", index, state, 1, null, null, null, details);
+    private static InstanceStats Instance(int index, string state, string? details = null, long uptime = 1)
+        => new("web", index, state, uptime, null, null, null, details);
+
+    [Fact]
+    public void MarkReplaced_InstancesRunningSinceBeforeTheRestart_AreNotCountedAsRunning()
+    {
+        var stats = InstanceWatcher.MarkReplaced(
+            [Instance(0, "RUNNING", uptime: 40), Instance(1, "RUNNING", uptime: 2), Instance(2, "STARTING", uptime: 0)],
+            TimeSpan.FromSeconds(3));
+
+        Assert.Equal(["REPLACING", "RUNNING", "STARTING"], stats.Select(s => s.State));
+        Assert.Equal("1 of 3 instances running, 1 starting, 1 replacing", InstanceWatcher.Describe(stats, 3));
+    }
+
+    [Fact]
+    public async Task WaitAsync_OnARestart_WaitsForTheNewGenerationRatherThanTheOldOneStillRunning()
+    {
+        // What a re-push sees: first the old instance (running for a minute), then its replacement.
+        var (outcome, reports, _) = await WatchAsync(
+            1,
+            TimeSpan.FromSeconds(60),
+            [Instance(0, "REPLACING", uptime: 60)],
+            [Instance(0, "STARTING", uptime: 0)],
+            [Instance(0, "RUNNING", uptime: 0)]);
+
+        Assert.IsType<StartOutcome.Running>(outcome);
+        Assert.Equal(["0 of 1 instances running, 1 replacing", "0 of 1 instances running, 1 starting", "1 of 1 instances running"], reports);
+    }
 
     /// <summary>Runs the watcher over a scripted series of stats on a clock that moves only when it pauses.</summary>
     private static async Task<(StartOutcome Outcome, List<string> Reports, TimeSpan Waited)> WatchAsync(
@@ -43,7 +69,7 @@ public sealed class InstanceWatcherTests
 
         Assert.IsType<StartOutcome.Running>(outcome);
         Assert.Equal(["0 of 2 instances running, 2 starting", "1 of 2 instances running, 1 starting", "2 of 2 instances running"], reports);
-        Assert.Equal(TimeSpan.FromSeconds(1.5), waited);
+        Assert.Equal(3 * InstanceWatcher.PollInterval, waited);
     }
 
     [Fact]

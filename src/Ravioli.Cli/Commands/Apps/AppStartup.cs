@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Ravioli.Cli.Http;
 using Ravioli.Cli.Model;
@@ -26,8 +27,10 @@ internal static class AppStartup
     /// Waits until every web instance runs. Fails when one crashes or the start timeout passes; a rolling
     /// restart replaces instances one at a time, so it gets the timeout once per instance. When the
     /// instances cannot be observed at all (no stats), says so and returns rather than guess.
+    /// <paramref name="restartedAt"/> (a <see cref="Stopwatch"/> timestamp taken before the restart was asked for)
+    /// makes it wait for the new generation: instances that were running before it do not count, as with cf push.
     /// </summary>
-    public static async Task WaitAsync(CliSession session, AppResource app, bool rolling, CancellationToken cancellationToken)
+    public static async Task WaitAsync(CliSession session, AppResource app, bool rolling, CancellationToken cancellationToken, long? restartedAt = null)
     {
         ProcessResource web;
         try
@@ -47,7 +50,13 @@ internal static class AppStartup
         var seconds = web.HealthCheck?.Data?.Timeout ?? DefaultStartTimeoutSeconds;
         var timeout = (TimeSpan.FromSeconds(seconds) * (rolling ? web.Instances : 1)) + Slack;
         var watcher = new InstanceWatcher(
-            ct => ProcessStats.TryReadAsync(session.Api, web.Guid, ct),
+            async ct =>
+            {
+                var (stats, problem) = await ProcessStats.TryReadAsync(session.Api, web.Guid, ct);
+                return restartedAt is { } since && stats is not null
+                    ? (InstanceWatcher.MarkReplaced(stats, Stopwatch.GetElapsedTime(since)), problem)
+                    : (stats, problem);
+            },
             Task.Delay,
             () => DateTimeOffset.UtcNow);
         session.Ui.Say($"Waiting for app {app.Name} to start...");

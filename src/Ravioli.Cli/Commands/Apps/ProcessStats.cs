@@ -12,6 +12,12 @@ internal static class ProcessStats
     public const string Starting = "STARTING";
     public const string Crashed = "CRASHED";
 
+    /// <summary>
+    /// Not the API's: rav's name for an instance of the generation before a restart, still running (and routed) until
+    /// its replacement runs. The stats API lists one entry per index, the newest generation's once the node has it.
+    /// </summary>
+    public const string Replacing = "REPLACING";
+
     public static async Task<IReadOnlyList<InstanceStats>> ReadAsync(ApiClient api, string processGuid, CancellationToken cancellationToken)
     {
         var body = await api.GetAsync($"/v3/processes/{processGuid}/stats", cancellationToken);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Ravioli.Cli.Http;
 using Ravioli.Cli.Model;
 
@@ -37,8 +38,9 @@ internal sealed class RestageCommand : RavCommand
         await Staging.SetCurrentDropletAsync(Session, app.Guid, droplet, cancellationToken);
         Ui.Blank();
         var wasStarted = AppDetails.IsStarted(app);
+        var restartedAt = Stopwatch.GetTimestamp();
         app = await AppStartup.RestartAsync(Session, app, cancellationToken);
-        await AppStartup.WaitAsync(Session, app, rolling: wasStarted, cancellationToken);
+        await AppStartup.WaitAsync(Session, app, rolling: wasStarted, cancellationToken, restartedAt);
         Ui.Blank();
         var view = await AppDetails.LoadAsync(Session, app, cancellationToken);
         AppDetails.Print(Ui, view);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 
 namespace Ravioli.Cli.Commands.Apps;
 
@@ -25,8 +26,9 @@ internal sealed class RestartCommand : RavCommand
         Ui.Say($"Restarting app {app.Name} in org {org.Name} / space {space.Name} as {Session.UserName}...");
         Ui.Blank();
         var wasStarted = AppDetails.IsStarted(app);
+        var restartedAt = Stopwatch.GetTimestamp();
         app = await AppStartup.RestartAsync(Session, app, cancellationToken);
-        await AppStartup.WaitAsync(Session, app, rolling: wasStarted, cancellationToken);
+        await AppStartup.WaitAsync(Session, app, rolling: wasStarted, cancellationToken, restartedAt);
         Ui.Blank();
         var view = await AppDetails.LoadAsync(Session, app, cancellationToken);
         AppDetails.Print(Ui, view);

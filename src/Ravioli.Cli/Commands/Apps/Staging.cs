@@ -7,7 +7,8 @@ namespace Ravioli.Cli.Commands.Apps;
 /// <summary>Stages a package into a droplet, tracing the build's output as it happens (push and restage).</summary>
 internal static class Staging
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    // The build's state is what a push waits on between staging and start: a short pause costs one cheap GET.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     // As cf's CF_STAGING_TIMEOUT: a build that has said nothing conclusive in 15 minutes is not coming back.
     private static readonly TimeSpan StagingTimeout = TimeSpan.FromMinutes(15);

@@ -21,7 +21,7 @@ namespace Ravioli.Cli.Commands.Push;
 internal sealed class AppPusher(CliSession session, TargetRef org, TargetRef space, RouterAddress router)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan PackagePollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan PackagePollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan PackageTimeout = TimeSpan.FromMinutes(5);
     private const int RandomRouteAttempts = 3;
 
@@ -76,10 +76,12 @@ internal sealed class AppPusher(CliSession session, TargetRef org, TargetRef spa
         }
         else
         {
+            // A re-push returns once the new droplet's instances run, not while the old ones still answer.
+            var restartedAt = Stopwatch.GetTimestamp();
             app = wasStarted
                 ? await AppStartup.RestartAsync(session, app, cancellationToken)
                 : await AppStartup.StartAsync(session, app, cancellationToken);
-            await AppStartup.WaitAsync(session, app, rolling: wasStarted, cancellationToken);
+            await AppStartup.WaitAsync(session, app, rolling: wasStarted, cancellationToken, wasStarted ? restartedAt : null);
         }
 
         Ui.Blank();

@@ -36,7 +36,10 @@ internal sealed class NodejsBuildpack : BuiltInBuildpack
         }
 
         var lockFile = context.AppFileExists("package-lock.json") || context.AppFileExists("npm-shrinkwrap.json");
-        if (package.HasDependencies || lockFile || package.HasBuildScript)
+        // npm ci costs 1-3 s of npm starting up even when the lock file locks nothing (npm init writes one for every
+        // app), which is most of a no-dependency app's staging; it would install nothing, so it is not run.
+        var installs = package.HasDependencies || package.HasBuildScript || (lockFile && await LockFileLocksPackagesAsync(context, cancellationToken));
+        if (installs)
         {
             context.Output.Step("Installing dependencies");
             // A build script usually needs devDependencies (bundlers, compilers); they are pruned after it.
@@ -118,6 +121,34 @@ internal sealed class NodejsBuildpack : BuiltInBuildpack
                 HasBuildScript: scripts is { } s2 && StringProperty(s2, "build") is { Length: > 0 },
                 Main: StringProperty(root, "main"),
                 Engine: Property(root, "engines") is { } engines ? StringProperty(engines, "node") : null);
+        }
+    }
+
+    /// <summary>
+    /// Whether the lock file names any package besides the app itself ("packages" of lockfileVersion 2+, or
+    /// "dependencies" of version 1). One that cannot be read counts as naming some: npm ci then says what is wrong.
+    /// </summary>
+    private static async Task<bool> LockFileLocksPackagesAsync(BuildpackContext context, CancellationToken cancellationToken)
+    {
+        var name = context.AppFileExists("npm-shrinkwrap.json") ? "npm-shrinkwrap.json" : "package-lock.json";
+        try
+        {
+            await using var stream = File.OpenRead(Path.Combine(context.AppDirectory, name));
+            using var document = await JsonDocument.ParseAsync(stream, default, cancellationToken);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return true;
+            }
+            if (Property(root, "packages") is { } packages && packages.EnumerateObject().Any(p => p.Name.Length > 0))
+            {
+                return true;
+            }
+            return HasEntries(root, "dependencies");
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 
