@@ -61,9 +61,11 @@ public sealed class ControlPlaneCrashTests(Platform platform, ITestOutputHelper 
                 Assert.Fail($"the control plane never reached {point}: {await run}\n{Tail(platform.Output)}");
             }
             Assert.Contains($"fault injected: killed at {point}", platform.Output, StringComparison.Ordinal);
+            var before = platform.Output.Length;
             await platform.StartAsync();
             var interrupted = await run;
-            output.WriteLine($"{point}: the interrupted `rav {operation}` exited {interrupted.ExitCode}");
+            var recovered = platform.Output[before..].Split('\n').Where(l => l.Contains("unclean stop", StringComparison.Ordinal)).Select(l => l.Trim());
+            output.WriteLine($"{point}: the interrupted `rav {operation}` exited {interrupted.ExitCode}; {string.Join(' ', recovered.DefaultIfEmpty("nothing to sweep at restart"))}");
 
             await AssertNothingInProgressAsync();
             await AssertBlobsMatchRowsAsync();
