@@ -67,6 +67,23 @@ public static partial class StartupRecovery
         return result;
     }
 
+    /// <summary>
+    /// Fails packages that waited for their bits longer than <paramref name="expiry"/>, with a message that says what to do.
+    /// An upload that is under way sets READY when it ends, whatever this wrote meanwhile; an hour is far longer than any upload.
+    /// </summary>
+    public static async Task<int> ExpirePendingUploadsAsync(RavioliDb db, DateTime now, TimeSpan expiry, CancellationToken ct)
+    {
+        var cutoff = now - expiry;
+        var stale = await db.Packages.Where(p => p.State == Core.Apps.PackageStates.AwaitingUpload && p.CreatedAt < cutoff).ToListAsync(ct);
+        foreach (var package in stale)
+        {
+            package.State = Core.Apps.PackageStates.Failed;
+            package.Error = $"PackageUploadExpired: no bits arrived within {expiry.TotalMinutes:0} minutes of creating the package (an interrupted push?). Push again.";
+        }
+        await db.SaveChangesAsync(ct);
+        return stale.Count;
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered from an unclean stop: removed {Incoming} unfinished upload(s), {Orphans} blob(s) no row names, {Staging} staging work director(ies)")]
     private static partial void LogSwept(ILogger logger, int incoming, int orphans, int staging);
 }
