@@ -42,6 +42,8 @@ public sealed class ControlPlaneCrashTests(Platform platform, ITestOutputHelper 
     {
         var app = "crash-" + point.Replace('.', '-');
         var directory = await PushTests.CopySampleAsync("static");
+        // Bits of their own: blobs are content-addressed, so identical bits would already be named by an earlier case's rows.
+        await File.WriteAllTextAsync(Path.Combine(directory, "case.txt"), point);
         try
         {
             if (operation != PushOperation)
