@@ -63,6 +63,8 @@ public static class Bootstrap
             });
         }
         await db.SaveChangesAsync(ct);
+        // Before the API listens, so no upload or staging of this process can be mistaken for a leftover.
+        await Recovery.StartupRecovery.RunAsync(services, ct);
         return new Result(source);
     }
 }

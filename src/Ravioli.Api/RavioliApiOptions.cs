@@ -28,6 +28,13 @@ public sealed class RavioliApiOptions
     [Range(typeof(TimeSpan), "00:00:10", "02:00:00")]
     public TimeSpan StagingTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a package may wait for its bits before it is FAILED (a push cut off between creating the package and
+    /// uploading, e.g. by a control plane crash, would otherwise leave it AWAITING_UPLOAD forever). Default 1 hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan PendingUploadExpiry { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The node agent's internal API (stats, logs); the node listens on loopback only.</summary>
     public string NodeUrl { get; set; } = "http://127.0.0.1:8082";
 

@@ -39,6 +39,7 @@ public static class RavioliApiSetup
         services.AddSingleton<Builds.StagingService>();
         services.AddHostedService(sp => sp.GetRequiredService<Builds.StagingService>());
         services.AddHostedService<Runs.NodeEventsPoller>();
+        services.AddHostedService<Recovery.PendingUploadsExpiry>();
         services.AddHttpClient<Runs.NodeClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => NodeToken.FromDataDirectory(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));
         services.AddSingleton(sp => new Store.Blobs.BlobStore(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value.DataDirectory));

@@ -38,8 +38,11 @@ public class Platform : IAsyncLifetime
         Assert.Equal(0, (await RavAsync("target", "-o", "e2e", "-s", "dev")).ExitCode);
     }
 
-    /// <summary>`./ravioli up`: starts what is not running (the node survives control plane restarts) and waits for /healthz.</summary>
-    public async Task StartAsync()
+    /// <summary>
+    /// `./ravioli up`: starts what is not running (the node survives control plane restarts) and waits for /healthz.
+    /// <paramref name="environment"/> reaches the control plane (e.g. RAVIOLI_FAULT_KILL_AT; the script keeps it from the node).
+    /// </summary>
+    public async Task StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(Root, "ravioli"), "up", "--data-dir", DataDirectory,
             "--api-port", ApiPort.ToString(), "--router-port", RouterPort.ToString(), "--node-port", NodePort.ToString(), "--services", Services])
@@ -48,6 +51,11 @@ public class Platform : IAsyncLifetime
             RedirectStandardError = true,
             WorkingDirectory = Root,
         };
+        start.Environment.Remove("RAVIOLI_FAULT_KILL_AT");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { lock (_upOutput) { _upOutput.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (_upOutput) { _upOutput.AppendLine(e.Data); } };
@@ -88,6 +96,49 @@ public class Platform : IAsyncLifetime
                 return _upOutput.ToString();
             }
         }
+    }
+
+    /// <summary>SIGKILLs the control plane (`./ravioli up` execs it, so it is <see cref="ControlPlane"/> itself) and waits for it to go.</summary>
+    public async Task KillControlPlaneAsync()
+    {
+        if (ControlPlane is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            return;
+        }
+        // `./ravioli up` found it already running (e.g. after a node restart), so ControlPlane is that short-lived script: go by the pid file.
+        if (File.Exists(Path.Combine(DataDirectory, "control-plane.pid")) && ReadPid("control-plane.pid") is var pid && Directory.Exists($"/proc/{pid}"))
+        {
+            using var running = Process.GetProcessById(pid);
+            running.Kill();
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the control plane's SQLite database (selects only, beside the running platform) with python3's sqlite3,
+    /// which every machine that runs ./ravioli has; one row per line, columns tab-separated.
+    /// </summary>
+    public async Task<List<string[]>> QueryAsync(string sql)
+    {
+        const string script = "import sys, sqlite3\n"
+            + "c = sqlite3.connect(sys.argv[1], timeout=30)\n"
+            + "for row in c.execute(sys.argv[2]): print('\\t'.join('' if v is None else str(v) for v in row))\n";
+        using var process = Process.Start(new ProcessStartInfo("python3", ["-c", script, Path.Combine(DataDirectory, "ravioli.db"), sql])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(process.ExitCode == 0, $"query failed: {sql}: {await stderr}");
+        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t'))];
     }
 
     public int ReadPid(string file) => int.Parse(File.ReadAllText(Path.Combine(DataDirectory, file)).Trim());

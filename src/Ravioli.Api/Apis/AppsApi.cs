@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -130,6 +131,7 @@ public static class AppsApi
         AuditLog.Record(db, caller, "audit.app.create", new("app", app.Guid, app.Name), space.OrganizationGuid, space.Guid,
             new { name = app.Name, environment_variable_names = body.EnvironmentVariables?.Keys.Order().ToList() ?? [] });
         await OrganizationsApi.SaveUniqueAsync(db, "name", message, ct);
+        FaultPoints.Reach("push.app-created");
         app.Space = space;
         return TypedResults.Created($"/v3/apps/{app.Guid}", Present(request, app));
     }
@@ -244,6 +246,8 @@ public static class AppsApi
         }
         AuditLog.Record(db, caller, $"audit.app.{action}", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid);
         await db.SaveChangesAsync(ct);
+        // Committed, the client not yet told: the node picks the new generation up from the desired set regardless.
+        FaultPoints.Reach($"{action}.committed");
         return TypedResults.Ok(Present(request, app));
     }
 

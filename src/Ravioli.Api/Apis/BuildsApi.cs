@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -100,6 +101,7 @@ public static class BuildsApi
             new { build_guid = build.Guid, package_guid = package.Guid, buildpacks = requested });
         await db.SaveChangesAsync(ct);
         // Committed first: if the platform stops now, the STAGING build is picked up again at the next start.
+        FaultPoints.Reach("staging.build-created");
         staging.Enqueue(build.Guid);
         return TypedResults.Created($"/v3/builds/{build.Guid}", Present(request, build));
     }

@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -86,6 +87,7 @@ public static class DropletsApi
         await MakeCurrentAsync(db, app, droplet, ct);
         AuditLog.Record(db, caller, "audit.app.droplet.mapped", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid, new { droplet_guid = droplet.Guid });
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("staging.droplet-current");
         return TypedResults.Ok(ToOne.Of(droplet.Guid));
     }
 

@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -71,6 +72,8 @@ public static class NodeApi
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
+        // A changed desired set about to reach the node (it pulls): a crash here leaves the node on its last set until it reads again.
+        FaultPoints.Reach("desired.changed-served");
         return TypedResults.Ok(state);
     }
 

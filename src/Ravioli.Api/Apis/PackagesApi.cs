@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -76,6 +77,7 @@ public static class PackagesApi
         db.Packages.Add(package);
         AuditLog.Record(db, caller, "audit.app.package.create", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid, new { package_guid = package.Guid });
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("push.package-created");
         return TypedResults.Created($"/v3/packages/{package.Guid}", Present(request, package));
     }
 
@@ -113,6 +115,8 @@ public static class PackagesApi
             throw ApiProblem.TooLarge(limits.MaxUploadBytes);
         }
         var received = await ReceiveAsync(request, blobs, limits, ct);
+        // The bits are in blobs/incoming only: a crash here leaves a temporary file that the startup sweep removes.
+        FaultPoints.Reach("push.bits-received");
         try
         {
             await AppPackage.InspectAsync(received.Path, limits, ct);
@@ -128,11 +132,14 @@ public static class PackagesApi
             throw;
         }
         package.BlobKey = blobs.Commit(received.Path, received.Sha256);
+        // Stored under its key but no row points at it yet: the package is still AWAITING_UPLOAD, the blob an orphan until the commit below.
+        FaultPoints.Reach("push.bits-stored");
         package.SizeBytes = received.Size;
         package.State = PackageStates.Ready;
         AuditLog.Record(db, caller, "audit.app.package.upload", new("app", app.Guid, app.Name), app.Space!.OrganizationGuid, app.SpaceGuid,
             new { package_guid = package.Guid, size = received.Size, sha256 = received.Sha256 });
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("push.package-ready");
         return TypedResults.Ok(Present(request, package));
     }
 

@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -226,6 +227,8 @@ public static class ProcessesApi
         AuditLog.Record(db, caller, "audit.app.process.scale", new("process", process.Guid, $"{app.Name}/{process.Type}"), app.Space!.OrganizationGuid, app.SpaceGuid,
             new { process.Type, instances = body.Instances, memory_in_mb = body.MemoryInMb, disk_in_mb = body.DiskInMb });
         await db.SaveChangesAsync(ct);
+        // Committed, neither the client nor the node told yet: the node reads the new count from the desired set on its next poll.
+        FaultPoints.Reach("scale.committed");
         return process;
     }
 }

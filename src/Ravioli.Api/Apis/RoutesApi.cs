@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -240,6 +241,7 @@ public static partial class RoutesApi
         var body = await JsonBody.ReadAsync<CreateRouteRequest>(request);
         var route = await CreateRouteCoreAsync(db, caller, body, ct);
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("push.route-created");
         return TypedResults.Created($"/v3/routes/{route.Guid}", PresentRoute(request, route, route.Domain!.Name, []));
     }
 
@@ -338,6 +340,7 @@ public static partial class RoutesApi
             await MapAsync(db, caller, route, app, type, ct);
         }
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("push.route-mapped");
         return await DestinationsAsync(guid, request, caller, db, ct);
     }
 

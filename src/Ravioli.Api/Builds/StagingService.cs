@@ -1,3 +1,4 @@
+using Ravioli.Core.Faults;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -162,6 +163,8 @@ public sealed partial class StagingService(
         {
             Log($"Staging {app.Name} (build {buildGuid})");
             await AppPackage.ExtractAsync(blobs.PathOf(package.BlobKey!), source, limits, ct);
+            // Mid-staging: the build is STAGING, its work directory and possibly a sandbox exist; the next start stages it again.
+            FaultPoints.Reach("staging.started");
             var stager = new Stager(registry, runner, logger: loggers.CreateLogger<Stager>());
             var env = app.EnvironmentVariables.Length == 0 ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Open(app.EnvironmentVariables)) ?? [];
             var archive = Path.Combine(work, "droplet.tgz");
@@ -177,6 +180,8 @@ public sealed partial class StagingService(
                 Timeout = options.Value.StagingTimeout,
             }, Log, ct);
             var (sha, size) = await blobs.PutFileAsync(archive, ct);
+            // The droplet's blob is stored, no row names it and the build is still STAGING: a crash orphans the blob.
+            FaultPoints.Reach("staging.droplet-stored");
             Log($"Uploaded droplet ({size / 1024} KiB)");
             await FinishAsync(buildGuid, new DropletEntity
             {
@@ -238,6 +243,7 @@ public sealed partial class StagingService(
             build.Error = error;
         }
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach(droplet is null ? "staging.failed" : "staging.staged");
         logs.Complete(buildGuid);
     }
 

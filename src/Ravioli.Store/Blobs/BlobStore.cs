@@ -100,4 +100,16 @@ public sealed class BlobStore
     public Stream OpenRead(string key) => new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
 
     public void Delete(string key) => File.Delete(PathOf(key));
+
+    /// <summary>Every stored key (for the startup sweep that removes blobs no row names).</summary>
+    public IEnumerable<string> Keys() =>
+        Directory.EnumerateDirectories(_root)
+            .Where(d => Path.GetFileName(d) is { Length: 2 } prefix && prefix.All(Uri.IsHexDigit))
+            .SelectMany(Directory.EnumerateFiles)
+            .Select(Path.GetFileName)
+            .Where(name => name is { Length: 64 } && name.All(Uri.IsHexDigit))
+            .Select(name => name!);
+
+    /// <summary>Temporary files of uploads and stagings that were under way (none are, when the process has just started).</summary>
+    public IEnumerable<string> IncomingFiles() => Directory.EnumerateFiles(_incoming);
 }
