@@ -26,6 +26,7 @@ public static class RavioliApiSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DesiredStateSignal>();
         services.AddDbContext<RavioliDb>((sp, o) => StoreSetup.Configure(o, ConnectionString(sp.GetRequiredService<IOptions<RavioliApiOptions>>().Value)));
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<TokenService>();

@@ -134,6 +134,10 @@ public sealed partial class NodeHost : IAsyncDisposable
             }
         }, CancellationToken.None);
         _loops.Add(_reconcileLoop);
+        if (Options.WatchTime > TimeSpan.Zero)
+        {
+            _loops.Add(Task.Run(() => WatchDesiredAsync(token), CancellationToken.None));
+        }
         _loops.Add(Task.Run(() => PumpOutputAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => PumpEventsAsync(token), CancellationToken.None));
     }
@@ -166,7 +170,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             try
             {
-                if (DateTimeOffset.UtcNow - lastPoll >= Options.PollInterval)
+                // With a watch running, the set arrives by WatchDesiredAsync; without one, it is polled here.
+                if (Options.WatchTime <= TimeSpan.Zero && DateTimeOffset.UtcNow - lastPoll >= Options.PollInterval)
                 {
                     lastPoll = DateTimeOffset.UtcNow;
                     await desired.RefreshAsync(ct);
@@ -183,6 +188,36 @@ public sealed partial class NodeHost : IAsyncDisposable
                 LogPassFailed(logger, e);
             }
             await _wake.WaitAsync(Options.ReconcileInterval < Options.PollInterval ? Options.ReconcileInterval : Options.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Watches the desired set: each read is held by the control plane until the set changes, and a change wakes the
+    /// reconciler at once. A read that comes back early without news (the control plane unreachable, restarting, or
+    /// not holding watches) is followed by a pause of one poll interval, so an outage is never a busy loop.
+    /// </summary>
+    private async Task WatchDesiredAsync(CancellationToken ct)
+    {
+        var desired = Api.Services.GetRequiredService<DesiredStateSource>();
+        while (!ct.IsCancellationRequested)
+        {
+            var started = DateTimeOffset.UtcNow;
+            try
+            {
+                if (await desired.RefreshAsync(Options.WatchTime, ct))
+                {
+                    Wake();
+                    continue;
+                }
+                if (DateTimeOffset.UtcNow - started < Options.WatchTime / 2)
+                {
+                    await Task.Delay(Options.PollInterval, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 

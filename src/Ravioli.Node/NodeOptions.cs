@@ -32,8 +32,15 @@ public sealed class NodeOptions
     /// <summary>The router's bind address.</summary>
     public string RouterListenAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>How often the desired set is read; an unchanged set costs one 304.</summary>
+    /// <summary>How often the desired set is read when the control plane is unreachable or watching is off; an unchanged set costs one 304.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long one watch of the desired set is held by the control plane (0 = no watch, poll every PollInterval).
+    /// A change reaches the node as soon as it is committed; the watch only bounds how long a quiet connection lives.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan WatchTime { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How often the reconciler re-checks even without news (level-triggered safety net).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -5,7 +5,7 @@ using Ravioli.Store.Entities;
 namespace Ravioli.Store;
 
 /// <summary>The control plane's database: the single source of truth for desired state.</summary>
-public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider? time = null) : DbContext(options)
+public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider? time = null, DesiredStateSignal? desired = null) : DbContext(options)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -38,16 +38,32 @@ public sealed class RavioliDb(DbContextOptions<RavioliDb> options, TimeProvider?
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         Stamp();
+        var ring = desired is not null && TouchesDesiredState();
+        int saved;
         // Inside an explicit transaction the caller already chose its locking; the gate is for the common case.
         if (Database.CurrentTransaction is not null || SqliteWriteGate.For(this) is not { } gate)
         {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
-        using (await gate.EnterAsync(cancellationToken))
+        else
         {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            using (await gate.EnterAsync(cancellationToken))
+            {
+                saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            }
         }
+        // Inside a transaction the write is not visible yet; the watcher's one-second re-read catches it after the commit.
+        if (ring && Database.CurrentTransaction is null)
+        {
+            desired!.Ring();
+        }
+        return saved;
     }
+
+    /// <summary>Whether this save changes a row the nodes' desired set is built from (see NodeApi.BuildAsync).</summary>
+    private bool TouchesDesiredState() =>
+        ChangeTracker.Entries().Any(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
+            && e.Entity is AppEntity or ProcessEntity or RouteEntity or RouteMappingEntity or DomainEntity or TaskEntity or ServiceBindingEntity);
 
     private void Stamp()
     {

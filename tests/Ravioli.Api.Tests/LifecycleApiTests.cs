@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Ravioli.Api.Apis;
@@ -287,6 +288,48 @@ public sealed class LifecycleApiTests(RavioliServerFixture server) : IClassFixtu
         again.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(etagFirst));
         using var notModified = await node.SendAsync(again);
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_watch_of_the_desired_set_is_answered_when_a_committed_write_changes_it()
+    {
+        var (admin, _, _, app) = await AppAsync();
+        using var adminClient = admin;
+        await PlantDropletAsync(app);
+        using var node = server.Anonymous();
+        node.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.Services.GetRequiredService<NodeToken>().Value);
+        var before = await EtagAsync(node);
+
+        // Nothing changes: the watch is held for its time, then answered 304 with the same ETag.
+        using (var quiet = await node.SendAsync(Watch(before, 1)))
+        {
+            Assert.Equal(HttpStatusCode.NotModified, quiet.StatusCode);
+            Assert.Equal(before, quiet.Headers.ETag!.Tag);
+        }
+
+        // A start is committed while the watch is held: the watch answers with the new set, the app's process in it.
+        var held = node.SendAsync(Watch(before, 30));
+        await Task.Delay(300);
+        Assert.False(held.IsCompleted, "the watch was answered before anything changed");
+        (await admin.PostJsonAsync($"/v3/apps/{app}/actions/start", new { })).Expect(HttpStatusCode.OK);
+        using var changed = await held.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(before, changed.Headers.ETag!.Tag);
+        var state = (await changed.Content.ReadFromJsonAsync<DesiredState>(Ravioli.Testing.Http.ApiJson))!;
+        Assert.Contains(state.Processes, p => p.AppGuid == app);
+
+        foreach (var wait in new[] { "-1", "31", "soon" })
+        {
+            using var bad = await node.GetAsync($"/internal/v1/desired?wait={wait}");
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+    }
+
+    private static HttpRequestMessage Watch(string etag, int seconds)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/internal/v1/desired?wait={seconds}");
+        request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(etag));
+        return request;
     }
 
     private static async Task<string> EtagAsync(HttpClient node)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Ravioli.Api.Http;
 using Ravioli.Api.Runs;
@@ -63,12 +64,48 @@ public static class NodeApi
         return new DesiredState(etag, processes, tasks);
     }
 
-    private static async Task<IResult> DesiredAsync(HttpContext context, RavioliDb db, RunSpecs runs, CancellationToken ct)
+    /// <summary>The longest a node may hold a watch open; it asks again at once, so this only bounds idle connections.</summary>
+    public static readonly TimeSpan MaxWatch = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a held watch re-reads the set anyway, for writes that do not ring the signal.</summary>
+    private static readonly TimeSpan WatchRecheck = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The desired set, or 304 if it still has the node's ETag. With <c>?wait=N</c> (seconds, at most 30) an unchanged
+    /// set is not answered at once: the request is held until a committed write changes it or the time is up — a
+    /// watch, like Kubernetes' list-and-watch, so a push reaches the node in milliseconds rather than at its next poll.
+    /// </summary>
+    private static async Task<IResult> DesiredAsync(HttpContext context, RavioliDb db, RunSpecs runs, DesiredStateSignal signal,
+        IHostApplicationLifetime lifetime, int? wait, CancellationToken ct)
     {
+        if (wait is < 0 || wait > (int)MaxWatch.TotalSeconds)
+        {
+            throw ApiProblem.BadRequest($"wait must be a whole number of seconds from 0 to {(int)MaxWatch.TotalSeconds}.");
+        }
+        var known = context.Request.Headers.IfNoneMatch.ToString();
+        var changed = signal.Next;
         var state = await BuildAsync(db, runs, ct);
+        if (wait > 0 && known == $"\"{state.Etag}\"")
+        {
+            // Stopping the control plane ends held watches at once (a 304), so shutdown never waits for them.
+            using var held = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(wait.Value);
+            while (known == $"\"{state.Etag}\"" && DateTimeOffset.UtcNow < deadline && !held.IsCancellationRequested)
+            {
+                var left = deadline - DateTimeOffset.UtcNow;
+                await Task.WhenAny(changed, Task.Delay(left < WatchRecheck ? left : WatchRecheck, held.Token)).ConfigureAwait(false);
+                if (held.IsCancellationRequested)
+                {
+                    break;
+                }
+                changed = signal.Next;
+                db.ChangeTracker.Clear();
+                state = await BuildAsync(db, runs, ct);
+            }
+        }
         var etag = $"\"{state.Etag}\"";
         context.Response.Headers.ETag = etag;
-        if (context.Request.Headers.IfNoneMatch.ToString() == etag)
+        if (known == etag)
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }

@@ -43,18 +43,25 @@ public sealed partial class DesiredStateSource
     public event Action? Changed;
 
     /// <summary>Reads the desired set once; true if it changed.</summary>
-    public async Task<bool> RefreshAsync(CancellationToken ct)
+    public Task<bool> RefreshAsync(CancellationToken ct) => RefreshAsync(TimeSpan.Zero, ct);
+
+    /// <summary>
+    /// Reads the desired set; with a <paramref name="wait"/>, the control plane holds the request until the set changes
+    /// or the time is up (a watch). True if it changed.
+    /// </summary>
+    public async Task<bool> RefreshAsync(TimeSpan wait, CancellationToken ct)
     {
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, _options.ControlPlaneUrl.TrimEnd('/') + "/internal/v1/desired");
+            var query = wait > TimeSpan.Zero ? $"?wait={(int)wait.TotalSeconds}" : "";
+            using var request = new HttpRequestMessage(HttpMethod.Get, _options.ControlPlaneUrl.TrimEnd('/') + "/internal/v1/desired" + query);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token.Value);
             if (Current.Etag.Length > 0)
             {
                 request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{Current.Etag}\""));
             }
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            timeout.CancelAfter(wait + TimeSpan.FromSeconds(10));
             using var response = await _http.SendAsync(request, timeout.Token);
             if (!_reachable)
             {
