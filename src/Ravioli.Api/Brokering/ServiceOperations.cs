@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Ravioli.Api.Secrets;
+using Ravioli.Core.Faults;
 using Ravioli.Services.Osb;
 using Ravioli.Store;
 using Ravioli.Store.Entities;
@@ -174,6 +175,19 @@ public sealed partial class ServiceOperations(
         row.LastOperationUpdatedAt = time.GetUtcNow().UtcDateTime;
     }
 
+    /// <summary>
+    /// A named step of this row's operation where the fault suite may kill the process: <c>provision</c>, <c>update</c>,
+    /// <c>deprovision</c>, <c>bind</c> or <c>unbind</c>, then the step. Every step is reached after the broker answered
+    /// and before the answer is committed, the window in which a crash makes the platform and the broker disagree.
+    /// </summary>
+    private static void Reach(ServiceOperationEntity row, string step)
+    {
+        var verb = row is ServiceBindingEntity
+            ? row.LastOperationType == OperationTypes.Create ? "bind" : "unbind"
+            : row.LastOperationType switch { OperationTypes.Create => "provision", OperationTypes.Update => "update", _ => "deprovision" };
+        FaultPoints.Reach($"{verb}.{step}");
+    }
+
     private static string? Truncate(string? text) => text is { Length: > 4000 } ? text[..4000] + "…" : text;
 
     private bool PollingExpired(ServiceOperationEntity row, ServicePlanEntity plan, out TimeSpan limit)
@@ -200,6 +214,7 @@ public sealed partial class ServiceOperations(
         {
             // Orphan mitigation after a failed create: delete whatever the broker may have made, until it says it is gone.
             var cleanup = await osb.DeprovisionAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+            Reach(instance, "cleanup-answered");
             if ((cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone) && instance.LastOperationType == OperationTypes.Delete)
             {
                 await CompleteInstanceAsync(db, instance, null, ct);
@@ -245,6 +260,14 @@ public sealed partial class ServiceOperations(
     /// <summary>What a last_operation answer means for an instance or a binding; only success and removal differ.</summary>
     private async Task ApplyPollAsync(ServiceOperationEntity row, OsbResult<OsbLastOperation> poll, string what, Func<string?, Task> succeeded, Action remove)
     {
+        if (poll.Outcome == OsbOutcome.Gone || poll.Outcome == OsbOutcome.Succeeded && poll.Value!.State != OperationStates.InProgress)
+        {
+            Reach(row, "polled");
+        }
+        else if (poll.Outcome == OsbOutcome.Succeeded)
+        {
+            Reach(row, "polling");
+        }
         switch (poll.Outcome)
         {
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Succeeded:
@@ -316,6 +339,7 @@ public sealed partial class ServiceOperations(
     private async Task ApplySendResultAsync(
         RavioliDb db, ServiceInstanceEntity instance, OsbOutcome outcome, string? operation, OsbError? error, bool orphanMitigation, TimeSpan? retryAfter, CancellationToken ct)
     {
+        Reach(instance, "broker-answered");
         switch (outcome)
         {
             case OsbOutcome.Succeeded:
@@ -380,6 +404,7 @@ public sealed partial class ServiceOperations(
         if (binding.LastOperationState != OperationStates.InProgress)
         {
             var cleanup = await osb.UnbindAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+            Reach(binding, "cleanup-answered");
             if ((cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone) && binding.LastOperationType == OperationTypes.Delete)
             {
                 db.ServiceBindings.Remove(binding);
@@ -412,6 +437,7 @@ public sealed partial class ServiceOperations(
             {
                 var result = await osb.BindAsync(endpoint, instance.Guid, binding.Guid,
                     new OsbBindRequest(offering.CatalogId, plan.CatalogId, binding.AppGuid, Pending(binding).Parameters), call, ct);
+                Reach(binding, "broker-answered");
                 switch (result.Outcome)
                 {
                     case OsbOutcome.Succeeded:
@@ -432,6 +458,7 @@ public sealed partial class ServiceOperations(
             else
             {
                 var result = await osb.UnbindAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+                Reach(binding, "broker-answered");
                 switch (result.Outcome)
                 {
                     case OsbOutcome.Succeeded or OsbOutcome.Gone:

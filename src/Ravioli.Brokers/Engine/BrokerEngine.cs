@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Ravioli.Core.Faults;
 using Ravioli.Brokers.Processes;
 using Ravioli.Brokers.State;
 
@@ -474,6 +475,8 @@ internal sealed class BrokerEngine : IAsyncDisposable
         try
         {
             var credentials = await _backend.BindAsync(instanceCopy, binding, ct);
+            // The role exists but the state still says "creating": a crash here must not leave it behind.
+            FaultPoints.Reach("broker.bind.done");
             await _lock.WaitAsync(CancellationToken.None);
             try
             {
@@ -582,6 +585,7 @@ internal sealed class BrokerEngine : IAsyncDisposable
         try
         {
             await _backend.UnbindAsync(instanceCopy, bindingCopy, ct);
+            FaultPoints.Reach("broker.unbind.done");
         }
         catch (Exception ex)
         {
@@ -696,6 +700,7 @@ internal sealed class BrokerEngine : IAsyncDisposable
             {
                 _lock.Release();
             }
+            FaultPoints.Reach("broker.checkpointed");
         }
 
         try
@@ -758,6 +763,13 @@ internal sealed class BrokerEngine : IAsyncDisposable
             return reason;
         }
 
+        // The backend did its work (a database made or dropped) but the state still says "in progress".
+        FaultPoints.Reach(op.Kind switch
+        {
+            OperationKind.Provision => "broker.provision.done",
+            OperationKind.Update => "broker.update.done",
+            _ => "broker.deprovision.done",
+        });
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
