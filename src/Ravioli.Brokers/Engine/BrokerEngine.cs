@@ -152,10 +152,13 @@ internal sealed class BrokerEngine : IAsyncDisposable
                 {
                     return OsbResponse.Conflict($"service instance {instanceId} already exists with different attributes");
                 }
+                // A provision still running is answered 202 with its operation even for a synchronous plan: after a crash
+                // the restarted broker resumes it in the background, and the platform's re-send must poll it, not fail
+                // with 422 while the database is being made (that left a database nobody owned).
                 return existing.State switch
                 {
                     InstanceState.Ready => OsbResponse.Ok(),
-                    InstanceState.Provisioning when acceptsIncomplete && existing.LastOperation is { } running && plan.AsyncProvision
+                    InstanceState.Provisioning when acceptsIncomplete && existing.LastOperation is { } running
                         => OsbResponse.Accepted(running.Id),
                     _ => OsbResponse.Concurrency($"another operation ({existing.LastOperation?.Kind.ToString() ?? existing.State.ToString()}) on service instance {instanceId} is in progress"),
                 };
@@ -329,7 +332,8 @@ internal sealed class BrokerEngine : IAsyncDisposable
                 ?? throw new InvalidOperationException($"instance {instanceId} has a plan this broker no longer offers");
             if (instance.State == InstanceState.Deprovisioning && instance.LastOperation is { } running)
             {
-                return acceptsIncomplete && plan.AsyncDeprovision
+                // As for provision: a deprovision resumed after a crash is polled by the platform's re-send.
+                return acceptsIncomplete
                     ? OsbResponse.Accepted(running.Id)
                     : OsbResponse.Concurrency($"service instance {instanceId} is already being deprovisioned");
             }
