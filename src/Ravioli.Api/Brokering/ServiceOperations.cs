@@ -188,6 +188,14 @@ public sealed partial class ServiceOperations(
         FaultPoints.Reach($"{verb}.{step}");
     }
 
+    /// <summary>
+    /// Nothing answered (connection refused, host unreachable, or a timeout where the spec asks no clean-up): the request
+    /// is sent again later instead of failing the operation, until the plan's maximum polling duration. After a crash the
+    /// send is a re-send — the broker may have acted on the first one — and the platform's own brokers are not listening
+    /// yet while the control plane starts; failing then left a database the broker finished making with no row owning it.
+    /// </summary>
+    private static bool Unanswered<T>(OsbResult<T> result) => result.Outcome == OsbOutcome.Failed && result.StatusCode is null && !result.OrphanMitigation;
+
     private static string? Truncate(string? text) => text is { Length: > 4000 } ? text[..4000] + "…" : text;
 
     private bool PollingExpired(ServiceOperationEntity row, ServicePlanEntity plan, out TimeSpan limit)
@@ -311,7 +319,7 @@ public sealed partial class ServiceOperations(
                 {
                     instance.DashboardUrl = dashboard;
                 }
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, Unanswered(result), result.RetryAfter, ct);
                 break;
             }
             case OperationTypes.Update:
@@ -324,24 +332,29 @@ public sealed partial class ServiceOperations(
                 {
                     instance.DashboardUrl = dashboard;
                 }
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, false, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, false, Unanswered(result), result.RetryAfter, ct);
                 break;
             }
             default:
             {
                 var result = await osb.DeprovisionAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId, call, ct);
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, Unanswered(result), result.RetryAfter, ct);
                 break;
             }
         }
     }
 
     private async Task ApplySendResultAsync(
-        RavioliDb db, ServiceInstanceEntity instance, OsbOutcome outcome, string? operation, OsbError? error, bool orphanMitigation, TimeSpan? retryAfter, CancellationToken ct)
+        RavioliDb db, ServiceInstanceEntity instance, OsbOutcome outcome, string? operation, OsbError? error, bool orphanMitigation, bool unanswered, TimeSpan? retryAfter,
+        CancellationToken ct)
     {
         Reach(instance, "broker-answered");
         switch (outcome)
         {
+            case OsbOutcome.Failed when unanswered && !PollingExpired(instance, instance.Plan!, out _):
+                Progress(instance, $"Waiting for the broker: {error?.Description}");
+                RetryLater(instance.Guid);
+                break;
             case OsbOutcome.Succeeded:
             case OsbOutcome.Gone when instance.LastOperationType == OperationTypes.Delete:
                 await CompleteInstanceAsync(db, instance, null, ct);
@@ -354,7 +367,8 @@ public sealed partial class ServiceOperations(
             default:
                 Finish(instance, OperationStates.Failed, Describe(error, instance.LastOperationType));
                 // After a provision: delete what may exist; after a deprovision: keep deleting until the broker confirms.
-                instance.OrphanMitigation = orphanMitigation;
+                // A broker that never answered may still have acted on a send from before a crash.
+                instance.OrphanMitigation = orphanMitigation || unanswered && instance.LastOperationType != OperationTypes.Update;
                 break;
         }
     }
@@ -449,9 +463,13 @@ public sealed partial class ServiceOperations(
                         Progress(binding, null);
                         PollLater(guid, result.RetryAfter);
                         break;
+                    case OsbOutcome.Failed when Unanswered(result) && !PollingExpired(binding, plan, out _):
+                        Progress(binding, $"Waiting for the broker: {result.Error?.Description}");
+                        RetryLater(guid);
+                        break;
                     default:
                         Finish(binding, OperationStates.Failed, Describe(result.Error, "bind"));
-                        binding.OrphanMitigation = result.OrphanMitigation;
+                        binding.OrphanMitigation = result.OrphanMitigation || Unanswered(result);
                         break;
                 }
             }
@@ -469,6 +487,10 @@ public sealed partial class ServiceOperations(
                         binding.BrokerOperation = result.Operation ?? result.Value?.Operation ?? "";
                         Progress(binding, null);
                         PollLater(guid, result.RetryAfter);
+                        break;
+                    case OsbOutcome.Failed when Unanswered(result) && !PollingExpired(binding, plan, out _):
+                        Progress(binding, $"Waiting for the broker: {result.Error?.Description}");
+                        RetryLater(guid);
                         break;
                     default:
                         Finish(binding, OperationStates.Failed, Describe(result.Error, "unbind"));
