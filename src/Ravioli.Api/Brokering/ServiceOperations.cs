@@ -494,8 +494,9 @@ public sealed partial class ServiceOperations(
                         break;
                     default:
                         Finish(binding, OperationStates.Failed, Describe(result.Error, "unbind"));
-                        // A 5xx to an unbind means the broker may be half-way: keep unbinding until it says it is done.
-                        binding.OrphanMitigation = result.OrphanMitigation;
+                        // A 5xx to an unbind means the broker may be half-way, and one that never answered may have acted
+                        // on a send from before a crash: keep unbinding until it says it is done.
+                        binding.OrphanMitigation = result.OrphanMitigation || Unanswered(result);
                         break;
                 }
             }
