@@ -8,6 +8,7 @@ using Ravioli.Api.Auth;
 using Ravioli.Api.Brokering;
 using Ravioli.Api.Http;
 using Ravioli.Api.Secrets;
+using Ravioli.Core.Faults;
 using Ravioli.Core.Tenancy;
 using Ravioli.Store;
 using Ravioli.Store.Entities;
@@ -195,6 +196,7 @@ public static class ServiceBindingsApi
         {
             return TypedResults.Created($"/v3/service_credential_bindings/{binding.Guid}", Present(request, binding));
         }
+        FaultPoints.Reach("bind.row-committed");
         operations.Wake();
         return TypedResults.Accepted($"/v3/service_credential_bindings/{binding.Guid}", Present(request, binding));
     }
@@ -235,6 +237,7 @@ public static class ServiceBindingsApi
         }
         MarkForDeletion(db, binding, caller.UserGuid);
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("unbind.row-committed");
         operations.Wake();
         return TypedResults.Accepted($"/v3/service_credential_bindings/{binding.Guid}", Present(request, binding));
     }

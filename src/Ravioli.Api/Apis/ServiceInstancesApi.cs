@@ -9,6 +9,7 @@ using Ravioli.Api.Auth;
 using Ravioli.Api.Brokering;
 using Ravioli.Api.Http;
 using Ravioli.Api.Secrets;
+using Ravioli.Core.Faults;
 using Ravioli.Core.Tenancy;
 using Ravioli.Services.Osb;
 using Ravioli.Store;
@@ -236,6 +237,7 @@ public static class ServiceInstancesApi
         {
             return TypedResults.Created($"/v3/service_instances/{instance.Guid}", resource);
         }
+        FaultPoints.Reach("provision.row-committed");
         operations.Wake();
         return TypedResults.Accepted($"/v3/service_instances/{instance.Guid}", resource);
     }
@@ -363,6 +365,7 @@ public static class ServiceInstancesApi
         var resource = Present(request, instance, counts.GetValueOrDefault(instance.Guid));
         if (brokerUpdate)
         {
+            FaultPoints.Reach("update.row-committed");
             operations.Wake();
             return TypedResults.Accepted($"/v3/service_instances/{instance.Guid}", resource);
         }
@@ -415,6 +418,7 @@ public static class ServiceInstancesApi
         instance.OrphanMitigation = false;
         instance.OperationUserGuid = caller.UserGuid;
         await db.SaveChangesAsync(ct);
+        FaultPoints.Reach("deprovision.row-committed");
         operations.Wake();
         var counts = await BoundAppCountsAsync(db, [instance.Guid], ct);
         return TypedResults.Accepted($"/v3/service_instances/{instance.Guid}", Present(request, instance, counts.GetValueOrDefault(instance.Guid)));

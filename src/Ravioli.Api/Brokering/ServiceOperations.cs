@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Ravioli.Api.Secrets;
+using Ravioli.Core.Faults;
 using Ravioli.Services.Osb;
 using Ravioli.Store;
 using Ravioli.Store.Entities;
@@ -174,6 +175,27 @@ public sealed partial class ServiceOperations(
         row.LastOperationUpdatedAt = time.GetUtcNow().UtcDateTime;
     }
 
+    /// <summary>
+    /// A named step of this row's operation where the fault suite may kill the process: <c>provision</c>, <c>update</c>,
+    /// <c>deprovision</c>, <c>bind</c> or <c>unbind</c>, then the step. Every step is reached after the broker answered
+    /// and before the answer is committed, the window in which a crash makes the platform and the broker disagree.
+    /// </summary>
+    private static void Reach(ServiceOperationEntity row, string step)
+    {
+        var verb = row is ServiceBindingEntity
+            ? row.LastOperationType == OperationTypes.Create ? "bind" : "unbind"
+            : row.LastOperationType switch { OperationTypes.Create => "provision", OperationTypes.Update => "update", _ => "deprovision" };
+        FaultPoints.Reach($"{verb}.{step}");
+    }
+
+    /// <summary>
+    /// Nothing answered (connection refused, host unreachable, or a timeout where the spec asks no clean-up): the request
+    /// is sent again later instead of failing the operation, until the plan's maximum polling duration. After a crash the
+    /// send is a re-send — the broker may have acted on the first one — and the platform's own brokers are not listening
+    /// yet while the control plane starts; failing then left a database the broker finished making with no row owning it.
+    /// </summary>
+    private static bool Unanswered<T>(OsbResult<T> result) => result.Outcome == OsbOutcome.Failed && result.StatusCode is null && !result.OrphanMitigation;
+
     private static string? Truncate(string? text) => text is { Length: > 4000 } ? text[..4000] + "…" : text;
 
     private bool PollingExpired(ServiceOperationEntity row, ServicePlanEntity plan, out TimeSpan limit)
@@ -200,6 +222,7 @@ public sealed partial class ServiceOperations(
         {
             // Orphan mitigation after a failed create: delete whatever the broker may have made, until it says it is gone.
             var cleanup = await osb.DeprovisionAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+            Reach(instance, "cleanup-answered");
             if ((cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone) && instance.LastOperationType == OperationTypes.Delete)
             {
                 await CompleteInstanceAsync(db, instance, null, ct);
@@ -245,6 +268,14 @@ public sealed partial class ServiceOperations(
     /// <summary>What a last_operation answer means for an instance or a binding; only success and removal differ.</summary>
     private async Task ApplyPollAsync(ServiceOperationEntity row, OsbResult<OsbLastOperation> poll, string what, Func<string?, Task> succeeded, Action remove)
     {
+        if (poll.Outcome == OsbOutcome.Gone || poll.Outcome == OsbOutcome.Succeeded && poll.Value!.State != OperationStates.InProgress)
+        {
+            Reach(row, "polled");
+        }
+        else if (poll.Outcome == OsbOutcome.Succeeded)
+        {
+            Reach(row, "polling");
+        }
         switch (poll.Outcome)
         {
             case OsbOutcome.Succeeded when poll.Value!.State == OperationStates.Succeeded:
@@ -288,7 +319,7 @@ public sealed partial class ServiceOperations(
                 {
                     instance.DashboardUrl = dashboard;
                 }
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, Unanswered(result), result.RetryAfter, ct);
                 break;
             }
             case OperationTypes.Update:
@@ -301,23 +332,29 @@ public sealed partial class ServiceOperations(
                 {
                     instance.DashboardUrl = dashboard;
                 }
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, false, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, false, Unanswered(result), result.RetryAfter, ct);
                 break;
             }
             default:
             {
                 var result = await osb.DeprovisionAsync(endpoint, instance.Guid, offering.CatalogId, plan.CatalogId, call, ct);
-                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, result.RetryAfter, ct);
+                await ApplySendResultAsync(db, instance, result.Outcome, result.Operation ?? result.Value?.Operation, result.Error, result.OrphanMitigation, Unanswered(result), result.RetryAfter, ct);
                 break;
             }
         }
     }
 
     private async Task ApplySendResultAsync(
-        RavioliDb db, ServiceInstanceEntity instance, OsbOutcome outcome, string? operation, OsbError? error, bool orphanMitigation, TimeSpan? retryAfter, CancellationToken ct)
+        RavioliDb db, ServiceInstanceEntity instance, OsbOutcome outcome, string? operation, OsbError? error, bool orphanMitigation, bool unanswered, TimeSpan? retryAfter,
+        CancellationToken ct)
     {
+        Reach(instance, "broker-answered");
         switch (outcome)
         {
+            case OsbOutcome.Failed when unanswered && !PollingExpired(instance, instance.Plan!, out _):
+                Progress(instance, $"Waiting for the broker: {error?.Description}");
+                RetryLater(instance.Guid);
+                break;
             case OsbOutcome.Succeeded:
             case OsbOutcome.Gone when instance.LastOperationType == OperationTypes.Delete:
                 await CompleteInstanceAsync(db, instance, null, ct);
@@ -330,7 +367,8 @@ public sealed partial class ServiceOperations(
             default:
                 Finish(instance, OperationStates.Failed, Describe(error, instance.LastOperationType));
                 // After a provision: delete what may exist; after a deprovision: keep deleting until the broker confirms.
-                instance.OrphanMitigation = orphanMitigation;
+                // A broker that never answered may still have acted on a send from before a crash.
+                instance.OrphanMitigation = orphanMitigation || unanswered && instance.LastOperationType != OperationTypes.Update;
                 break;
         }
     }
@@ -380,6 +418,7 @@ public sealed partial class ServiceOperations(
         if (binding.LastOperationState != OperationStates.InProgress)
         {
             var cleanup = await osb.UnbindAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+            Reach(binding, "cleanup-answered");
             if ((cleanup.Outcome is OsbOutcome.Succeeded or OsbOutcome.Gone) && binding.LastOperationType == OperationTypes.Delete)
             {
                 db.ServiceBindings.Remove(binding);
@@ -412,6 +451,7 @@ public sealed partial class ServiceOperations(
             {
                 var result = await osb.BindAsync(endpoint, instance.Guid, binding.Guid,
                     new OsbBindRequest(offering.CatalogId, plan.CatalogId, binding.AppGuid, Pending(binding).Parameters), call, ct);
+                Reach(binding, "broker-answered");
                 switch (result.Outcome)
                 {
                     case OsbOutcome.Succeeded:
@@ -423,15 +463,20 @@ public sealed partial class ServiceOperations(
                         Progress(binding, null);
                         PollLater(guid, result.RetryAfter);
                         break;
+                    case OsbOutcome.Failed when Unanswered(result) && !PollingExpired(binding, plan, out _):
+                        Progress(binding, $"Waiting for the broker: {result.Error?.Description}");
+                        RetryLater(guid);
+                        break;
                     default:
                         Finish(binding, OperationStates.Failed, Describe(result.Error, "bind"));
-                        binding.OrphanMitigation = result.OrphanMitigation;
+                        binding.OrphanMitigation = result.OrphanMitigation || Unanswered(result);
                         break;
                 }
             }
             else
             {
                 var result = await osb.UnbindAsync(endpoint, instance.Guid, binding.Guid, offering.CatalogId, plan.CatalogId, call, ct);
+                Reach(binding, "broker-answered");
                 switch (result.Outcome)
                 {
                     case OsbOutcome.Succeeded or OsbOutcome.Gone:
@@ -443,10 +488,15 @@ public sealed partial class ServiceOperations(
                         Progress(binding, null);
                         PollLater(guid, result.RetryAfter);
                         break;
+                    case OsbOutcome.Failed when Unanswered(result) && !PollingExpired(binding, plan, out _):
+                        Progress(binding, $"Waiting for the broker: {result.Error?.Description}");
+                        RetryLater(guid);
+                        break;
                     default:
                         Finish(binding, OperationStates.Failed, Describe(result.Error, "unbind"));
-                        // A 5xx to an unbind means the broker may be half-way: keep unbinding until it says it is done.
-                        binding.OrphanMitigation = result.OrphanMitigation;
+                        // A 5xx to an unbind means the broker may be half-way, and one that never answered may have acted
+                        // on a send from before a crash: keep unbinding until it says it is done.
+                        binding.OrphanMitigation = result.OrphanMitigation || Unanswered(result);
                         break;
                 }
             }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Ravioli.Core.Faults;
 using Ravioli.Brokers.Processes;
 using Ravioli.Brokers.State;
 
@@ -151,10 +152,13 @@ internal sealed class BrokerEngine : IAsyncDisposable
                 {
                     return OsbResponse.Conflict($"service instance {instanceId} already exists with different attributes");
                 }
+                // A provision still running is answered 202 with its operation even for a synchronous plan: after a crash
+                // the restarted broker resumes it in the background, and the platform's re-send must poll it, not fail
+                // with 422 while the database is being made (that left a database nobody owned).
                 return existing.State switch
                 {
                     InstanceState.Ready => OsbResponse.Ok(),
-                    InstanceState.Provisioning when acceptsIncomplete && existing.LastOperation is { } running && plan.AsyncProvision
+                    InstanceState.Provisioning when acceptsIncomplete && existing.LastOperation is { } running
                         => OsbResponse.Accepted(running.Id),
                     _ => OsbResponse.Concurrency($"another operation ({existing.LastOperation?.Kind.ToString() ?? existing.State.ToString()}) on service instance {instanceId} is in progress"),
                 };
@@ -328,7 +332,8 @@ internal sealed class BrokerEngine : IAsyncDisposable
                 ?? throw new InvalidOperationException($"instance {instanceId} has a plan this broker no longer offers");
             if (instance.State == InstanceState.Deprovisioning && instance.LastOperation is { } running)
             {
-                return acceptsIncomplete && plan.AsyncDeprovision
+                // As for provision: a deprovision resumed after a crash is polled by the platform's re-send.
+                return acceptsIncomplete
                     ? OsbResponse.Accepted(running.Id)
                     : OsbResponse.Concurrency($"service instance {instanceId} is already being deprovisioned");
             }
@@ -474,6 +479,8 @@ internal sealed class BrokerEngine : IAsyncDisposable
         try
         {
             var credentials = await _backend.BindAsync(instanceCopy, binding, ct);
+            // The role exists but the state still says "creating": a crash here must not leave it behind.
+            FaultPoints.Reach("broker.bind.done");
             await _lock.WaitAsync(CancellationToken.None);
             try
             {
@@ -582,6 +589,7 @@ internal sealed class BrokerEngine : IAsyncDisposable
         try
         {
             await _backend.UnbindAsync(instanceCopy, bindingCopy, ct);
+            FaultPoints.Reach("broker.unbind.done");
         }
         catch (Exception ex)
         {
@@ -696,6 +704,7 @@ internal sealed class BrokerEngine : IAsyncDisposable
             {
                 _lock.Release();
             }
+            FaultPoints.Reach("broker.checkpointed");
         }
 
         try
@@ -758,6 +767,13 @@ internal sealed class BrokerEngine : IAsyncDisposable
             return reason;
         }
 
+        // The backend did its work (a database made or dropped) but the state still says "in progress".
+        FaultPoints.Reach(op.Kind switch
+        {
+            OperationKind.Provision => "broker.provision.done",
+            OperationKind.Update => "broker.update.done",
+            _ => "broker.deprovision.done",
+        });
         await _lock.WaitAsync(CancellationToken.None);
         try
         {

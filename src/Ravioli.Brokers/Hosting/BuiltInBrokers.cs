@@ -22,6 +22,7 @@ internal sealed class BuiltInBrokers : IBuiltInBrokers, IAsyncDisposable
     private readonly Dictionary<string, BrokerEngine> _engines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BuiltInBroker> _brokers = new(StringComparer.Ordinal);
     private volatile bool _started;
+    private readonly TaskCompletionSource _startedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public BuiltInBrokers(BrokerOptions options, ILoggerFactory loggers)
     {
@@ -31,6 +32,27 @@ internal sealed class BuiltInBrokers : IBuiltInBrokers, IAsyncDisposable
     }
 
     public bool IsStarted => _started;
+
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) for the brokers to have started; true if they have. A request that
+    /// arrives during start-up waits rather than getting 503: after a crash the platform re-sends in-flight requests
+    /// at once, and a 5xx to a re-sent provision would fail an instance the broker is about to resume.
+    /// </summary>
+    public async Task<bool> WaitStartedAsync(TimeSpan limit, CancellationToken ct)
+    {
+        if (_started)
+        {
+            return true;
+        }
+        try
+        {
+            await _startedSignal.Task.WaitAsync(limit, ct);
+        }
+        catch (TimeoutException)
+        {
+        }
+        return _started;
+    }
 
     public BuiltInBroker? FindBroker(string name)
     {
@@ -90,6 +112,7 @@ internal sealed class BuiltInBrokers : IBuiltInBrokers, IAsyncDisposable
                     Log.Offered(_logger, engine.Name, BrokerNames.PathPrefix(engine.Name));
                 }
                 _started = true;
+                _startedSignal.TrySetResult();
                 return [.. BrokerNames.All.Where(_brokers.ContainsKey).Select(n => _brokers[n])];
             }
         }

@@ -114,6 +114,9 @@ internal static class OsbApi
     /// </summary>
     private sealed class OsbFilter(string name) : IEndpointFilter
     {
+        /// <summary>How long a request waits for the brokers to start: well under an OSB client's usual 60 s timeout.</summary>
+        private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
+
         public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
             var ctx = context.HttpContext;
@@ -127,7 +130,7 @@ internal static class OsbApi
             Log.Request(logger, name, ctx.Request.Method, path, Truncate(requestIdentity), Truncate(Header(ctx, "X-Broker-API-Originating-Identity")));
 
             var brokers = ctx.RequestServices.GetRequiredService<BuiltInBrokers>();
-            if (!brokers.IsStarted)
+            if (!await brokers.WaitStartedAsync(StartWait, ctx.RequestAborted))
             {
                 ctx.Response.Headers.RetryAfter = "5";
                 return Reject(logger, ctx, OsbResponse.Error(503, "the built-in brokers are starting; try again shortly"));
