@@ -167,16 +167,7 @@ public sealed class ServiceFaultTests(PostgresPlatform platform, ITestOutputHelp
             await WaitUntilAsync(() => Task.FromResult(running.HasExited), "the control plane to exit after SIGKILL");
         }
         var mark = platform.Output.Length;
-        // The child inherits the variable when it is spawned; tests in this assembly run one at a time.
-        Environment.SetEnvironmentVariable(FaultVariable, point);
-        try
-        {
-            await platform.StartAsync();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(FaultVariable, null);
-        }
+        await platform.StartAsync(new Dictionary<string, string> { [FaultVariable] = point });
         await WaitForMarketplaceAsync();
         return mark;
     }
