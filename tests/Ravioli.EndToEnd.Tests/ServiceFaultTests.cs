@@ -167,7 +167,7 @@ public sealed class ServiceFaultTests(PostgresPlatform platform, ITestOutputHelp
             await WaitUntilAsync(() => Task.FromResult(running.HasExited), "the control plane to exit after SIGKILL");
         }
         var mark = platform.Output.Length;
-        await platform.StartAsync(new Dictionary<string, string> { [FaultVariable] = point });
+        await platform.StartAsync(point is null ? null : new Dictionary<string, string> { [FaultVariable] = point });
         await WaitForMarketplaceAsync();
         return mark;
     }
