@@ -136,7 +136,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _loops.Add(_reconcileLoop);
         if (Options.WatchTime > TimeSpan.Zero)
         {
-            _loops.Add(Task.Run(() => WatchDesiredAsync(token), CancellationToken.None));
+            _loops.Add(Task.Run(() => WatchDesiredAsync(logger, token), CancellationToken.None));
         }
         _loops.Add(Task.Run(() => PumpOutputAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => PumpEventsAsync(token), CancellationToken.None));
@@ -196,12 +196,13 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// reconciler at once. A read that comes back early without news (the control plane unreachable, restarting, or
     /// not holding watches) is followed by a pause of one poll interval, so an outage is never a busy loop.
     /// </summary>
-    private async Task WatchDesiredAsync(CancellationToken ct)
+    private async Task WatchDesiredAsync(ILogger logger, CancellationToken ct)
     {
         var desired = Api.Services.GetRequiredService<DesiredStateSource>();
         while (!ct.IsCancellationRequested)
         {
             var started = DateTimeOffset.UtcNow;
+            var pause = false;
             try
             {
                 if (await desired.RefreshAsync(Options.WatchTime, ct))
@@ -209,14 +210,22 @@ public sealed partial class NodeHost : IAsyncDisposable
                     Wake();
                     continue;
                 }
-                if (DateTimeOffset.UtcNow - started < Options.WatchTime / 2)
-                {
-                    await Task.Delay(Options.PollInterval, ct);
-                }
+                pause = DateTimeOffset.UtcNow - started < Options.WatchTime / 2;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e)
+            {
+                // This loop is the node's only way to learn new desired state: whatever one read throws (a body cut
+                // off by a dying control plane, a full disk for desired.json), it must live on and read again.
+                LogWatchFailed(logger, e);
+                pause = true;
+            }
+            if (pause)
+            {
+                await Task.Delay(Options.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
@@ -290,6 +299,9 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Isolation on this host: sandbox {Sandbox}, cgroups {Cgroups}, enforced limits: {Limits}; warnings: {Warnings}")]
     private static partial void LogIsolation(ILogger logger, string sandbox, string cgroups, string limits, string warnings);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the desired set failed; reading again")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A reconcile pass failed; the next one retries")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

@@ -80,7 +80,7 @@ public sealed partial class DesiredStateSource
             Changed?.Invoke();
             return true;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidDataException or JsonException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or InvalidDataException or JsonException && !ct.IsCancellationRequested)
         {
             if (_reachable)
             {
