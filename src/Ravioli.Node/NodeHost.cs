@@ -170,8 +170,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             try
             {
-                // With a watch running, the set arrives by WatchDesiredAsync; without one, it is polled here.
-                if (Options.WatchTime <= TimeSpan.Zero && DateTimeOffset.UtcNow - lastPoll >= Options.PollInterval)
+                // With a watch running, the set arrives by WatchDesiredAsync; without one, it is polled here. The first
+                // pass always reads it first, so a restarted node does not act on a desired.json that is out of date.
+                if ((Options.WatchTime <= TimeSpan.Zero || lastPoll == DateTimeOffset.MinValue) && DateTimeOffset.UtcNow - lastPoll >= Options.PollInterval)
                 {
                     lastPoll = DateTimeOffset.UtcNow;
                     await desired.RefreshAsync(ct);

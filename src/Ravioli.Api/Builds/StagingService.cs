@@ -90,10 +90,18 @@ public sealed partial class StagingService(
                             await FinishAsync(guid, null, $"StagingError: the platform hit an unexpected error while staging ({e.GetType().Name}). Retry the push.", CancellationToken.None);
                         }
                     }
-                    catch (Exception again) when (StoreSetup.IsUnavailable(again))
+                    catch (Exception again)
                     {
-                        // Recording the failure needs the database too; a worker that dies here would stall every later push.
-                        LogDatabaseAway(logger, guid, again.GetBaseException().Message);
+                        // Recording the failure needs the database too. Whatever stops it, this worker must live on (a
+                        // worker that dies here would stall every later push) and the build must not stay STAGING: try again later.
+                        if (StoreSetup.IsUnavailable(again))
+                        {
+                            LogDatabaseAway(logger, guid, again.GetBaseException().Message);
+                        }
+                        else
+                        {
+                            LogUnexpected(logger, guid, again);
+                        }
                         RetryLater(guid, stoppingToken);
                     }
                 }

@@ -30,8 +30,7 @@ public static partial class StartupRecovery
         var incoming = 0;
         foreach (var file in blobs.IncomingFiles())
         {
-            File.Delete(file);
-            incoming++;
+            incoming += Sweep(logger, file, () => File.Delete(file));
         }
 
         // A blob committed under its key whose row was never saved (killed between the rename and the commit, e.g. at
@@ -43,8 +42,7 @@ public static partial class StartupRecovery
         var orphans = 0;
         foreach (var key in blobs.Keys().Where(k => !named.Contains(k)).ToList())
         {
-            blobs.Delete(key);
-            orphans++;
+            orphans += Sweep(logger, key, () => blobs.Delete(key));
         }
 
         // Work directories of stagings that died with the process (a STAGING build gets a fresh one when it is staged again).
@@ -54,8 +52,7 @@ public static partial class StartupRecovery
         {
             foreach (var directory in Directory.EnumerateDirectories(stagingRoot))
             {
-                Directory.Delete(directory, recursive: true);
-                staging++;
+                staging += Sweep(logger, directory, () => Directory.Delete(directory, recursive: true));
             }
         }
 
@@ -65,6 +62,25 @@ public static partial class StartupRecovery
             LogSwept(logger, incoming, orphans, staging);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Removes one leftover; 1 if it went. One that will not go (a file the sandbox's uid made read-only, an I/O error)
+    /// is logged and left for the next start: the sweep must never keep the control plane from starting after the
+    /// very crash it cleans up after.
+    /// </summary>
+    private static int Sweep(ILogger logger, string what, Action remove)
+    {
+        try
+        {
+            remove();
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogSweepFailed(logger, what, e.Message);
+            return 0;
+        }
     }
 
     /// <summary>
@@ -86,4 +102,7 @@ public static partial class StartupRecovery
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered from an unclean stop: removed {Incoming} unfinished upload(s), {Orphans} blob(s) no row names, {Staging} staging work director(ies)")]
     private static partial void LogSwept(ILogger logger, int incoming, int orphans, int staging);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove {What} left by an unclean stop ({Reason}); trying again at the next start")]
+    private static partial void LogSweepFailed(ILogger logger, string what, string reason);
 }

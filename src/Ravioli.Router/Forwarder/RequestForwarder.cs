@@ -151,7 +151,8 @@ internal sealed class RequestForwarder(
                     message.Dispose();
                     backend.Load.Leave();
                     entered = null;
-                    var failure = Classify(e, cancellation);
+                    // The client's own body failing (cut off, malformed chunks, over the limit) says nothing about the backend.
+                    var failure = content?.ClientError is not null ? AttemptFailure.Other : Classify(e, cancellation);
                     if (failure != AttemptFailure.Other && _options.EjectionTime > TimeSpan.Zero)
                     {
                         backend.Load.Eject(_options.EjectionTime);
