@@ -56,7 +56,7 @@ public class HostileWorld : RavioliServerFixture
         Instance = await CreateAsync("/v3/service_instances", new { type = "user-provided", name = "ups", relationships = new { space = Ref(Space) }, credentials = new { password = "ups-secret" } });
         Binding = await CreateAsync("/v3/service_credential_bindings", new { type = "key", name = "k", relationships = new { service_instance = Ref(Instance) } });
         Package = await CreateAsync("/v3/packages", new { type = "bits", relationships = new { app = Ref(App) } });
-        Droplet = await PlantDropletAsync(App);
+        Droplet = await PlantDropletAsync(App, "{\"web\":\"./run\"}", "binary_buildpack");
         Guids = new Dictionary<string, string>
         {
             ["organizations"] = Org,
@@ -80,23 +80,6 @@ public class HostileWorld : RavioliServerFixture
     public static object Ref(string guid) => new { data = new { guid } };
 
     public async Task<string> CreateAsync(string path, object body) => (await Admin.PostJsonAsync(path, body)).Expect(HttpStatusCode.Created).Guid();
-
-    /// <summary>A staged droplet as the stager leaves one (a blob and a row), made the app's current droplet.</summary>
-    public async Task<string> PlantDropletAsync(string appGuid)
-    {
-        using var scope = Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
-        var blobs = scope.ServiceProvider.GetRequiredService<BlobStore>();
-        var file = Path.GetTempFileName();
-        await File.WriteAllTextAsync(file, "droplet-" + Guid.NewGuid());
-        var (sha, _) = await blobs.PutFileAsync(file, default);
-        File.Delete(file);
-        var droplet = new DropletEntity { AppGuid = appGuid, State = DropletStates.Staged, BlobKey = sha, Buildpack = "binary_buildpack", ProcessTypes = "{\"web\":\"./run\"}" };
-        db.Droplets.Add(droplet);
-        await DropletsApi.MakeCurrentAsync(db, db.Apps.Single(a => a.Guid == appGuid), droplet, default);
-        await db.SaveChangesAsync();
-        return droplet.Guid;
-    }
 
     /// <summary>A route pattern with its parameters filled in: each {guid} by the resource of the collection before it.</summary>
     public string Fill(string pattern)

@@ -30,22 +30,8 @@ public sealed class LifecycleApiTests(RavioliServerFixture server) : IClassFixtu
     }
 
     /// <summary>A staged droplet as the stager will leave it: a blob and a row, made current.</summary>
-    private async Task<string> PlantDropletAsync(string appGuid, string processTypes = "{\"web\":\"python3 app.py\",\"worker\":\"python3 worker.py\"}")
-    {
-        using var scope = server.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<RavioliDb>();
-        var blobs = scope.ServiceProvider.GetRequiredService<BlobStore>();
-        var file = Path.GetTempFileName();
-        await File.WriteAllTextAsync(file, "droplet-" + Guid.NewGuid());
-        var (sha, _) = await blobs.PutFileAsync(file, default);
-        File.Delete(file);
-        var droplet = new DropletEntity { AppGuid = appGuid, State = DropletStates.Staged, BlobKey = sha, Buildpack = "python_buildpack", ProcessTypes = processTypes };
-        db.Droplets.Add(droplet);
-        var app = db.Apps.Single(a => a.Guid == appGuid);
-        await DropletsApi.MakeCurrentAsync(db, app, droplet, default);
-        await db.SaveChangesAsync();
-        return droplet.Guid;
-    }
+    private Task<string> PlantDropletAsync(string appGuid, string processTypes = "{\"web\":\"python3 app.py\",\"worker\":\"python3 worker.py\"}") =>
+        server.PlantDropletAsync(appGuid, processTypes);
 
     private async Task<DesiredState> DesiredAsync()
     {

@@ -26,6 +26,30 @@ public class RavioliServerFixture : IAsyncLifetime
     public string AdminPassword => AdminPasswordValue;
     public ManualTimeProvider Time { get; } = new();
     public IServiceProvider Services => _app!.Services;
+
+    /// <summary>
+    /// A staged droplet made the app's current one without staging anything (the bits are a few random bytes in the
+    /// blob store): for tests about what comes after staging.
+    /// </summary>
+    public async Task<string> PlantDropletAsync(string appGuid, string processTypes = "{\"web\":\"python3 app.py\",\"worker\":\"python3 worker.py\"}",
+        string buildpack = "python_buildpack")
+    {
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Ravioli.Store.RavioliDb>();
+        var blobs = scope.ServiceProvider.GetRequiredService<Ravioli.Store.Blobs.BlobStore>();
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "droplet-" + Guid.NewGuid());
+        var (sha, _) = await blobs.PutFileAsync(file, default);
+        File.Delete(file);
+        var droplet = new Ravioli.Store.Entities.DropletEntity
+        {
+            AppGuid = appGuid, State = Ravioli.Core.Apps.DropletStates.Staged, BlobKey = sha, Buildpack = buildpack, ProcessTypes = processTypes,
+        };
+        db.Droplets.Add(droplet);
+        await Ravioli.Api.Apis.DropletsApi.MakeCurrentAsync(db, db.Apps.Single(a => a.Guid == appGuid), droplet, default);
+        await db.SaveChangesAsync();
+        return droplet.Guid;
+    }
     public bool OnPostgres => _postgresDatabase is not null;
 
     /// <summary>What the server logged while the fixture ran (from <see cref="CapturedLogLevel"/> up).</summary>
